@@ -1,0 +1,567 @@
+//! The enforcer: registry plus settings, with the pure logic of the layer (read consent,
+//! judge, filter `Set-Cookie`), usable without tower.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::header::{Entry, SET_COOKIE};
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue};
+
+use crate::category::Category;
+use crate::consent::{Consent, ConsentState, ServiceSet};
+use crate::declaration::Declaration;
+use crate::error::ConfigError;
+use crate::formats::CookiesPreferences;
+use crate::reader::{ConsentRequest, ReadConsent};
+use crate::registry::{Reason, Registry, UnknownCookies, UnknownPolicy, Verdict};
+use crate::set_cookie::{folded_names, is_deletion, parse_set_cookie, SetCookie};
+
+/// The `Sec-GPC` request header of Global Privacy Control.
+pub const SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+
+/// Everything the layer knows: the [`Registry`], how consent is read, and what to do with
+/// cookies. It holds the pure logic (no tower, no runtime): [`read_consent`](Self::read_consent)
+/// on request headers and [`filter`](Self::filter) on response headers, which is what
+/// [`CookieConsent`](crate::CookieConsent) calls for every request.
+///
+/// Build it with [`CookieConsentLayer::builder`](crate::CookieConsentLayer::builder).
+pub struct Enforcer {
+    registry: Registry,
+    reader: Box<dyn ReadConsent>,
+    reader_type: &'static str,
+    consent_cookies: Vec<Box<[u8]>>,
+    unknown: UnknownPolicy,
+    report_only: bool,
+    gpc: bool,
+    max_consent_age: Option<Duration>,
+    gpc_services: ServiceSet,
+    on_event: Option<Box<dyn OnCookieEvent>>,
+    on_event_type: &'static str,
+}
+
+impl fmt::Debug for Enforcer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enforcer")
+            .field("registry", &self.registry)
+            .field("reader", &self.reader_type)
+            .field(
+                "consent_cookies",
+                &self
+                    .consent_cookies
+                    .iter()
+                    .map(|n| String::from_utf8_lossy(n))
+                    .collect::<Vec<_>>(),
+            )
+            .field("unknown", &self.unknown)
+            .field("report_only", &self.report_only)
+            .field("gpc", &self.gpc)
+            .field("max_consent_age", &self.max_consent_age)
+            .field(
+                "on_event",
+                &self.on_event.as_ref().map(|_| self.on_event_type),
+            )
+            .finish()
+    }
+}
+
+/// How many `Set-Cookie` values a [filter](Enforcer::filter) pass judged and removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterSummary {
+    /// `Set-Cookie` values judged.
+    pub judged: usize,
+    /// Values removed (0 in report-only mode).
+    pub removed: usize,
+    /// Values that were not allowed: removed, or reported in report-only mode.
+    pub refused: usize,
+}
+
+/// One judged `Set-Cookie`, handed to an [`OnCookieEvent`] hook.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CookieEvent<'a> {
+    /// The whole set-cookie-string.
+    pub set_cookie: &'a [u8],
+    /// Its cookie-name as a browser stores it (empty for nameless or ignored strings).
+    pub name: &'a [u8],
+    /// The judgement.
+    pub verdict: Verdict,
+    /// Whether the value was removed from the response (never in report-only mode).
+    pub removed: bool,
+    /// Whether the layer runs in report-only mode.
+    pub report_only: bool,
+    /// The matching declaration, if any.
+    pub declaration: Option<&'a Declaration>,
+    /// The category of the matching declaration, if any.
+    pub category: Option<&'a Category>,
+    /// The response's extensions (empty when the filter runs outside the layer), so that
+    /// the application can correlate events with a request.
+    pub extensions: &'a Extensions,
+}
+
+impl CookieEvent<'_> {
+    /// The cookie-name as text (non-UTF-8 bytes replaced).
+    pub fn name_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.name)
+    }
+
+    /// The service id of the matching declaration, if any.
+    pub fn service(&self) -> Option<&str> {
+        self.declaration.and_then(Declaration::service_id)
+    }
+}
+
+/// A hook called for every judged `Set-Cookie` (kept or removed): for metrics, a consent log,
+/// or debugging. It runs on the response path, so it should be quick and must not panic.
+///
+/// A closure `Fn(&CookieEvent<'_>)` implements it.
+pub trait OnCookieEvent: Send + Sync + 'static {
+    /// Called once per judged `Set-Cookie`.
+    fn on_cookie_event(&self, event: &CookieEvent<'_>);
+}
+
+impl<F> OnCookieEvent for F
+where
+    F: Fn(&CookieEvent<'_>) + Send + Sync + 'static,
+{
+    fn on_cookie_event(&self, event: &CookieEvent<'_>) {
+        self(event)
+    }
+}
+
+static NO_EXTENSIONS: std::sync::OnceLock<Extensions> = std::sync::OnceLock::new();
+
+impl Enforcer {
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Whether the enforcer only reports (strips nothing).
+    pub fn is_report_only(&self) -> bool {
+        self.report_only
+    }
+
+    /// Reads the visitor's consent from the request headers, at `SystemTime::now()`.
+    ///
+    /// The reader's consent, then: a consent older than the maximum age, or recorded under
+    /// an older registry revision, counts as [undecided](ConsentState::Undecided); a
+    /// `Sec-GPC: 1` header (when GPC is on) switches off the categories marked
+    /// [sale or sharing](Category::sale_or_sharing).
+    pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
+        self.read_consent_at(headers, SystemTime::now())
+    }
+
+    /// [`read_consent`](Self::read_consent) at a given time.
+    pub fn read_consent_at(&self, headers: &HeaderMap, now: SystemTime) -> Consent {
+        let mut consent =
+            self.reader
+                .read_consent(&ConsentRequest::at(headers, &self.registry, now));
+        if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, now) {
+            consent = Consent::undecided();
+        }
+        if self.gpc && gpc_requested(headers) {
+            consent.apply_gpc(self.registry.sale_or_sharing(), &self.gpc_services);
+        }
+        consent
+    }
+
+    fn is_fresh(&self, consent: &Consent, now: SystemTime) -> bool {
+        if let (Some(max_age), Some(ms)) = (self.max_consent_age, consent.timestamp_ms()) {
+            let given = UNIX_EPOCH + Duration::from_millis(ms);
+            if now.duration_since(given).is_ok_and(|age| age > max_age) {
+                return false;
+            }
+        }
+        match consent.revision() {
+            Some(revision) => revision >= self.registry.revision(),
+            None => true,
+        }
+    }
+
+    /// Judges one cookie-name as a set (not a deletion): the consent cookie always passes,
+    /// the rest follows [`Registry::judge`] with the enforcer's unknown-cookie policy.
+    pub fn judge(&self, cookie_name: &[u8], consent: &Consent) -> Verdict {
+        if !cookie_name.is_empty() && self.consent_cookies.iter().any(|n| **n == *cookie_name) {
+            return Verdict::new(true, Reason::ConsentCookie, None);
+        }
+        self.registry.judge(cookie_name, consent, self.unknown)
+    }
+
+    /// Judges one set-cookie-string: how a browser would read it (RFC 6265bis §5.6), then
+    /// deletions pass, then [`judge`](Self::judge); a field that folds several cookies with
+    /// commas is refused if any of them is.
+    pub fn judge_set_cookie(
+        &self,
+        set_cookie: &[u8],
+        consent: &Consent,
+        now: SystemTime,
+    ) -> Verdict {
+        self.judge_parsed(set_cookie, consent, now).1
+    }
+
+    fn judge_parsed<'v>(
+        &self,
+        set_cookie: &'v [u8],
+        consent: &Consent,
+        now: SystemTime,
+    ) -> (&'v [u8], Verdict) {
+        let SetCookie::Cookie {
+            name, attributes, ..
+        } = parse_set_cookie(set_cookie)
+        else {
+            return (&[], Verdict::new(false, Reason::Malformed, None));
+        };
+        if name.is_empty() {
+            return (name, Verdict::new(false, Reason::Nameless, None));
+        }
+        let verdict = if is_deletion(attributes, now) {
+            Verdict::new(true, Reason::Deletion, None)
+        } else {
+            self.judge(name, consent)
+        };
+        if verdict.is_allowed() && set_cookie.contains(&b',') {
+            for other in folded_names(set_cookie) {
+                let v = self.judge(other, consent);
+                if !v.is_allowed() {
+                    return (
+                        name,
+                        Verdict::new(false, Reason::Folded, v.declaration_raw()),
+                    );
+                }
+            }
+        }
+        (name, verdict)
+    }
+
+    /// Removes from `headers` every `Set-Cookie` the consent does not allow (in report-only
+    /// mode, removes nothing), keeping the others in their order; no other header is
+    /// touched. Equivalent to [`filter_set_cookies`].
+    pub fn filter(&self, headers: &mut HeaderMap, consent: &Consent) -> FilterSummary {
+        self.filter_with(headers, consent, NO_EXTENSIONS.get_or_init(Extensions::new))
+    }
+
+    /// [`filter`](Self::filter), handing `extensions` to the event hook.
+    pub fn filter_with(
+        &self,
+        headers: &mut HeaderMap,
+        consent: &Consent,
+        extensions: &Extensions,
+    ) -> FilterSummary {
+        let mut summary = FilterSummary::default();
+        let mut values = headers.get_all(SET_COOKIE).iter().peekable();
+        if values.peek().is_none() {
+            return summary;
+        }
+        let now = SystemTime::now();
+        for value in values {
+            summary.judged += 1;
+            let (name, verdict) = self.judge_parsed(value.as_bytes(), consent, now);
+            if !verdict.is_allowed() {
+                summary.refused += 1;
+                self.trace_refusal(name, verdict);
+            }
+            if let Some(hook) = &self.on_event {
+                let declaration = verdict
+                    .declaration_index()
+                    .map(|i| &self.registry.declarations()[i]);
+                let category = verdict.declaration_raw().map(|i| {
+                    let (c, _) = self.registry.classify(i);
+                    self.registry.category(c)
+                });
+                hook.on_cookie_event(&CookieEvent {
+                    set_cookie: value.as_bytes(),
+                    name,
+                    verdict,
+                    removed: !verdict.is_allowed() && !self.report_only,
+                    report_only: self.report_only,
+                    declaration,
+                    category,
+                    extensions,
+                });
+            }
+        }
+        if summary.refused == 0 || self.report_only {
+            return summary;
+        }
+        if let Entry::Occupied(entry) = headers.entry(SET_COOKIE) {
+            let (_, drain) = entry.remove_entry_mult();
+            let kept: Vec<HeaderValue> = drain
+                .filter(|v| self.judge_parsed(v.as_bytes(), consent, now).1.is_allowed())
+                .collect();
+            summary.removed = summary.judged - kept.len();
+            for value in kept {
+                headers.append(SET_COOKIE, value);
+            }
+        }
+        summary
+    }
+
+    fn trace_refusal(&self, name: &[u8], verdict: Verdict) {
+        tracing::debug!(
+            target: "tower_cookie_consent",
+            cookie_name = %String::from_utf8_lossy(name),
+            category = verdict
+                .declaration_raw()
+                .map(|i| self.registry.category(self.registry.classify(i).0).id()),
+            service = verdict
+                .declaration_index()
+                .and_then(|i| self.registry.declarations()[i].service_id()),
+            reason = verdict.reason().as_str(),
+            report_only = self.report_only,
+            "{}",
+            if self.report_only { "Set-Cookie would be removed" } else { "Set-Cookie removed" },
+        );
+    }
+}
+
+/// Whether a `Sec-GPC` field is exactly `1` (Global Privacy Control, §3.2 of the GPC
+/// specification); any other value is ignored.
+fn gpc_requested(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(SEC_GPC)
+        .iter()
+        .any(|v| v.as_bytes() == b"1")
+}
+
+/// Removes from `headers` every `Set-Cookie` that `consent` does not allow, as
+/// [`Enforcer::filter`] does.
+///
+/// Each value is read as a browser would (RFC 6265bis §5.6) and judged: a cookie-name
+/// matched by the registry is allowed when its consent is not required, its service is
+/// granted, or (no service decision) its category is granted; deletions (`Max-Age` ≤ 0 or a
+/// past `Expires`) and the consent cookie always pass; unknown cookies follow the
+/// unknown-cookie policy; nameless and malformed ones never pass. Kept values stay in their
+/// order; other headers are not touched; nothing allocates when nothing is removed.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, header::{SET_COOKIE, CONTENT_TYPE}};
+/// use tower_cookie_consent::{filter_set_cookies, Consent, CookieConsentLayer, Declaration, Registry};
+///
+/// let registry = Registry::builder()
+///     .default_categories()
+///     .cookie(Declaration::exact("sessionid").category("necessary"))
+///     .cookie(Declaration::exact("_ga").category("statistics").service("ga"))
+///     .build()?;
+/// let enforcer = CookieConsentLayer::builder(registry).build_enforcer()?;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+/// headers.append(SET_COOKIE, HeaderValue::from_static("sessionid=abc; HttpOnly"));
+/// headers.append(SET_COOKIE, HeaderValue::from_static("_ga=GA1.1.1; Max-Age=63072000"));
+/// headers.append(SET_COOKIE, HeaderValue::from_static("promo_seen=1"));
+///
+/// let summary = filter_set_cookies(&mut headers, &enforcer, &Consent::undecided());
+/// assert_eq!(summary.removed, 2);
+/// let left: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
+/// assert_eq!(left, ["sessionid=abc; HttpOnly"]);
+/// assert_eq!(headers[CONTENT_TYPE], "text/html");
+/// # Ok::<(), tower_cookie_consent::ConfigError>(())
+/// ```
+pub fn filter_set_cookies(
+    headers: &mut HeaderMap,
+    enforcer: &Enforcer,
+    consent: &Consent,
+) -> FilterSummary {
+    enforcer.filter(headers, consent)
+}
+
+/// Builds an [`Enforcer`], and from it a [`CookieConsentLayer`](crate::CookieConsentLayer).
+///
+/// Made by [`CookieConsentLayer::builder`](crate::CookieConsentLayer::builder).
+#[must_use]
+pub struct Builder {
+    registry: Registry,
+    reader: Box<dyn ReadConsent>,
+    reader_type: &'static str,
+    unknown: UnknownCookies,
+    report_only: bool,
+    gpc: bool,
+    max_consent_age: Option<Duration>,
+    on_event: Option<Box<dyn OnCookieEvent>>,
+    on_event_type: &'static str,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("registry", &self.registry)
+            .field("reader", &self.reader_type)
+            .field("unknown", &self.unknown)
+            .field("report_only", &self.report_only)
+            .field("gpc", &self.gpc)
+            .field("max_consent_age", &self.max_consent_age)
+            .field(
+                "on_event",
+                &self.on_event.as_ref().map(|_| self.on_event_type),
+            )
+            .finish()
+    }
+}
+
+/// The default maximum age of a consent: 13 months (395 days), the longest the CNIL (French
+/// data protection authority) accepts before asking again.
+pub const DEFAULT_MAX_CONSENT_AGE: Duration = Duration::from_secs(395 * 24 * 3600);
+
+impl Builder {
+    pub(crate) fn new(registry: Registry) -> Self {
+        Self {
+            registry,
+            reader: Box::new(CookiesPreferences::new()),
+            reader_type: std::any::type_name::<CookiesPreferences>(),
+            unknown: UnknownCookies::Block,
+            report_only: false,
+            gpc: true,
+            max_consent_age: Some(DEFAULT_MAX_CONSENT_AGE),
+            on_event: None,
+            on_event_type: "",
+        }
+    }
+
+    /// Sets how consent is read (default: [`CookiesPreferences::new`]).
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, CookiesPreferences, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry)
+    ///     .reader(CookiesPreferences::new().cookie_name("consent"))
+    ///     .build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn reader<R: ReadConsent>(mut self, reader: R) -> Self {
+        self.reader = Box::new(reader);
+        self.reader_type = std::any::type_name::<R>();
+        self
+    }
+
+    /// Sets what happens to cookies no declaration matches (default
+    /// [`UnknownCookies::Block`]: removed, fail closed).
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, Registry, UnknownCookies};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry)
+    ///     .unknown_cookies(UnknownCookies::TreatAs("functional".into()))
+    ///     .build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn unknown_cookies(mut self, unknown: UnknownCookies) -> Self {
+        self.unknown = unknown;
+        self
+    }
+
+    /// Report-only mode (default `false`): decide, log and call the hook, but remove
+    /// nothing, like CSP's `Content-Security-Policy-Report-Only`. For rollouts.
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry).report_only(true).build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn report_only(mut self, yes: bool) -> Self {
+        self.report_only = yes;
+        self
+    }
+
+    /// Honours Global Privacy Control (default `true`): a `Sec-GPC: 1` request header
+    /// switches off the categories marked [sale or sharing](Category::sale_or_sharing),
+    /// whatever the consent cookie says.
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry).gpc(false).build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn gpc(mut self, yes: bool) -> Self {
+        self.gpc = yes;
+        self
+    }
+
+    /// Sets how long a recorded choice stays valid (default [`DEFAULT_MAX_CONSENT_AGE`],
+    /// 13 months); an older one counts as undecided so the banner asks again. `None` keeps
+    /// choices forever. Only formats that record when the choice was made are affected.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let six_months = Duration::from_secs(183 * 24 * 3600);
+    /// let layer = CookieConsentLayer::builder(registry)
+    ///     .max_consent_age(Some(six_months))
+    ///     .build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn max_consent_age(mut self, max_age: Option<Duration>) -> Self {
+        self.max_consent_age = max_age;
+        self
+    }
+
+    /// Sets a hook called for every judged `Set-Cookie`.
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, CookieEvent, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry)
+    ///     .on_cookie_event(|event: &CookieEvent<'_>| {
+    ///         if event.removed {
+    ///             eprintln!("removed {} ({})", event.name_lossy(), event.verdict.reason());
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn on_cookie_event<H: OnCookieEvent>(mut self, hook: H) -> Self {
+        self.on_event = Some(Box::new(hook));
+        self.on_event_type = std::any::type_name::<H>();
+        self
+    }
+
+    /// Builds the [`Enforcer`] alone, for use without tower.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::UnknownCategory`] when [`UnknownCookies::TreatAs`] names a category the
+    /// registry does not declare.
+    pub fn build_enforcer(self) -> Result<Enforcer, ConfigError> {
+        let unknown = self.registry.unknown_policy(&self.unknown)?;
+        let consent_cookies = self
+            .reader
+            .consent_cookie_names()
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| n.into_bytes().into_boxed_slice())
+            .collect();
+        let mut gpc_services = ServiceSet::EMPTY;
+        for c in self.registry.sale_or_sharing().iter() {
+            gpc_services = gpc_services.union(self.registry.services_of(c));
+        }
+        Ok(Enforcer {
+            registry: self.registry,
+            reader: self.reader,
+            reader_type: self.reader_type,
+            consent_cookies,
+            unknown,
+            report_only: self.report_only,
+            gpc: self.gpc,
+            max_consent_age: self.max_consent_age,
+            gpc_services,
+            on_event: self.on_event,
+            on_event_type: self.on_event_type,
+        })
+    }
+
+    /// Builds the layer.
+    ///
+    /// # Errors
+    ///
+    /// As [`build_enforcer`](Self::build_enforcer).
+    pub fn build(self) -> Result<crate::CookieConsentLayer, ConfigError> {
+        Ok(crate::CookieConsentLayer::from_enforcer(Arc::new(
+            self.build_enforcer()?,
+        )))
+    }
+}

@@ -1,0 +1,314 @@
+use percent_encoding::percent_decode;
+
+use super::json::{scan_object, Key, Value};
+use super::MAX_CONSENT_VALUE;
+use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::reader::{ConsentRequest, ReadConsent};
+use crate::registry::ConsentKey;
+
+/// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
+/// banner and this crate's default.
+///
+/// # Format
+///
+/// The cookie-value is a JSON object, percent-encoded (as `encodeURIComponent` writes it) or
+/// raw, whose members map a **category id or service id** of the registry to a boolean:
+///
+/// ```text
+/// cookies_preferences=%7B%22functional_cookies%22%3Atrue%2C%22ga%22%3Afalse%2C%22matomo%22%3Atrue%2C%22timestamp%22%3A1735689600000%7D
+/// ```
+///
+/// - `true` grants, `false` refuses; any other value, or a missing key, is no decision;
+/// - unknown keys are ignored; [aliases](CookiesPreferences::alias) map other keys (such as
+///   the platform's `functional_cookies`) to registry ids;
+/// - `timestamp` (milliseconds since the Unix epoch) records when the choice was made,
+///   `revision` (an integer) the registry revision it was made under;
+/// - a key given twice is refused if any occurrence refuses it;
+/// - the cookie present more than once reads as the [narrowest](Consent::narrowest) of all;
+/// - invalid JSON, invalid percent-encoding of UTF-8 does not matter (bytes are compared),
+///   but a syntax error, nesting deeper than 64 levels or a value over
+///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes reads as
+///   [unreadable](Consent::unreadable): it grants nothing.
+///
+/// Reading does not allocate.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, header::COOKIE};
+/// use tower_cookie_consent::{Category, ConsentRequest, CookiesPreferences, Declaration, ReadConsent, Registry};
+///
+/// let registry = Registry::builder()
+///     .default_categories()
+///     .cookie(Declaration::exact("_ga").category("statistics").service("ga"))
+///     .build()?;
+/// let mut headers = HeaderMap::new();
+/// headers.insert(COOKIE, HeaderValue::from_static(
+///     "cookies_preferences=%7B%22statistics%22%3Atrue%2C%22ga%22%3Afalse%7D",
+/// ));
+/// let consent = CookiesPreferences::new().read_consent(&ConsentRequest::new(&headers, &registry));
+/// assert!(consent.is_category_granted(registry.category_id("statistics").unwrap()));
+/// assert_eq!(consent.service_decision(registry.service_id("ga").unwrap()), Some(false));
+/// # Ok::<(), tower_cookie_consent::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CookiesPreferences {
+    cookie_name: String,
+    aliases: Vec<(String, String)>,
+}
+
+impl Default for CookiesPreferences {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CookiesPreferences {
+    /// The default cookie-name, `cookies_preferences`.
+    pub const DEFAULT_COOKIE_NAME: &'static str = "cookies_preferences";
+
+    /// Reads the `cookies_preferences` cookie, keys = registry ids.
+    pub fn new() -> Self {
+        Self {
+            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            aliases: Vec::new(),
+        }
+    }
+
+    /// Reads a cookie of another name.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// Maps the consent key `key` to the registry's category or service id `id` (for
+    /// example `functional_cookies` to `functional`). Aliases are looked at before registry
+    /// ids.
+    pub fn alias(mut self, key: impl Into<String>, id: impl Into<String>) -> Self {
+        self.aliases.push((key.into(), id.into()));
+        self
+    }
+
+    fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
+        if value.len() > MAX_CONSENT_VALUE {
+            return Consent::unreadable();
+        }
+        let registry = request.registry();
+        let mut granted = CategorySet::EMPTY;
+        let mut refused = CategorySet::EMPTY;
+        let mut services_granted = ServiceSet::EMPTY;
+        let mut services_refused = ServiceSet::EMPTY;
+        let mut timestamp = None;
+        let mut revision = None;
+        let scanned = scan_object(percent_decode(value), |key, value| {
+            let Key::Text(key) = key else { return };
+            match (key, value) {
+                (b"timestamp", Value::Integer(ms)) => timestamp = Some(ms),
+                (b"revision", Value::Integer(r)) => revision = Some(r),
+                (_, Value::Bool(yes)) => {
+                    let target = self
+                        .aliases
+                        .iter()
+                        .find(|(k, _)| k.as_bytes() == key)
+                        .map_or(Some(key), |(_, id)| Some(id.as_bytes()))
+                        .and_then(|k| registry.consent_key(k));
+                    match (target, yes) {
+                        (Some(ConsentKey::Category(c)), true) => granted.insert(c),
+                        (Some(ConsentKey::Category(c)), false) => refused.insert(c),
+                        (Some(ConsentKey::Service(s)), true) => services_granted.insert(s),
+                        (Some(ConsentKey::Service(s)), false) => services_refused.insert(s),
+                        (None, _) => {}
+                    }
+                }
+                _ => {}
+            }
+        });
+        if scanned.is_err() {
+            return Consent::unreadable();
+        }
+        let mut consent = Consent::decided();
+        for c in granted.difference(refused).iter() {
+            consent.grant_category(c);
+        }
+        for s in services_granted.iter() {
+            consent.grant_service(s);
+        }
+        for s in services_refused.iter() {
+            consent.refuse_service(s);
+        }
+        consent.set_timestamp_ms(timestamp);
+        consent.set_revision(revision);
+        consent
+    }
+}
+
+impl ReadConsent for CookiesPreferences {
+    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
+        let mut found: Option<Consent> = None;
+        for value in request.cookies().get(self.cookie_name.as_bytes()) {
+            let consent = self.read_one(value, request);
+            found = Some(match found {
+                None => consent,
+                Some(previous) => previous.narrowest(consent),
+            });
+        }
+        found.unwrap_or_else(Consent::undecided)
+    }
+
+    fn consent_cookie_names(&self) -> Vec<String> {
+        vec![self.cookie_name.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Category, Declaration, Registry};
+    use http::header::COOKIE;
+    use http::{HeaderMap, HeaderValue};
+
+    fn registry() -> Registry {
+        Registry::builder()
+            .default_categories()
+            .cookie(
+                Declaration::exact("_ga")
+                    .category("statistics")
+                    .service("ga"),
+            )
+            .cookie(
+                Declaration::prefix("_pk_id")
+                    .category("statistics")
+                    .service("matomo"),
+            )
+            .category(Category::new("third_party"))
+            .build()
+            .unwrap()
+    }
+
+    fn read_with(reader: &CookiesPreferences, fields: &[&[u8]]) -> (Registry, Consent) {
+        let registry = registry();
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
+        }
+        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+        (registry, consent)
+    }
+
+    fn read(fields: &[&[u8]]) -> (Registry, Consent) {
+        read_with(&CookiesPreferences::new(), fields)
+    }
+
+    fn cat(r: &Registry, c: &Consent, id: &str) -> bool {
+        c.is_category_granted(r.category_id(id).unwrap())
+    }
+
+    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
+        c.service_decision(r.service_id(id).unwrap())
+    }
+
+    #[test]
+    fn reads_the_observed_percent_encoded_format() {
+        let (r, c) = read(&[b"cookies_preferences=%7B%22functional_cookies%22%3Atrue%2C%22ga%22%3Afalse%2C%22matomo%22%3Atrue%2C%22timestamp%22%3A1735689600000%7D"]);
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "ga"), Some(false));
+        assert_eq!(svc(&r, &c, "matomo"), Some(true));
+        assert_eq!(c.timestamp_ms(), Some(1_735_689_600_000));
+        // `functional_cookies` is not a registry id without an alias.
+        assert!(!cat(&r, &c, "functional"));
+    }
+
+    #[test]
+    fn aliases_map_keys_to_registry_ids() {
+        let reader = CookiesPreferences::new().alias("functional_cookies", "functional");
+        let (r, c) = read_with(
+            &reader,
+            &[b"cookies_preferences=%7B%22functional_cookies%22%3Atrue%7D"],
+        );
+        assert!(cat(&r, &c, "functional"));
+    }
+
+    #[test]
+    fn raw_json_is_read_too() {
+        let (r, c) = read(&[br#"cookies_preferences={"statistics":true,"marketing":false}"#]);
+        assert!(cat(&r, &c, "statistics"));
+        assert!(!cat(&r, &c, "marketing"));
+    }
+
+    #[test]
+    fn absent_cookie_is_undecided() {
+        let (_, c) = read(&[b"other=1"]);
+        assert_eq!(c, Consent::undecided());
+        let (_, c) = read(&[]);
+        assert_eq!(c, Consent::undecided());
+    }
+
+    #[test]
+    fn malformed_wrong_types_and_oversized_grant_nothing() {
+        for v in [
+            &b"cookies_preferences=%7B%22statistics%22%3Atrue"[..],
+            b"cookies_preferences=not-json",
+            b"cookies_preferences=",
+            b"cookies_preferences=%7B%22statistics%22%3Atrue%7D%7D",
+        ] {
+            let (r, c) = read(&[v]);
+            assert_eq!(c.state(), crate::ConsentState::Unreadable, "{v:?}");
+            assert!(!cat(&r, &c, "statistics"));
+        }
+        let (r, c) =
+            read(&[br#"cookies_preferences={"statistics":"true","ga":1,"marketing":null}"#]);
+        assert!(c.is_decided());
+        assert!(!cat(&r, &c, "statistics"));
+        assert!(!cat(&r, &c, "marketing"));
+        assert_eq!(svc(&r, &c, "ga"), None);
+        let big = format!(
+            "cookies_preferences={{\"statistics\":true,\"x\":\"{}\"}}",
+            "a".repeat(MAX_CONSENT_VALUE)
+        );
+        let (r, c) = read(&[big.as_bytes()]);
+        assert_eq!(c.state(), crate::ConsentState::Unreadable);
+        assert!(!cat(&r, &c, "statistics"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_if_any_refuses() {
+        let (r, c) = read(&[
+            br#"cookies_preferences={"statistics":true,"statistics":false,"ga":false,"ga":true}"#,
+        ]);
+        assert!(!cat(&r, &c, "statistics"));
+        assert_eq!(svc(&r, &c, "ga"), Some(false));
+    }
+
+    #[test]
+    fn duplicated_cookie_reads_as_the_narrowest() {
+        let (r, c) = read(&[
+            br#"cookies_preferences={"statistics":true,"marketing":true}"#,
+            br#"cookies_preferences={"statistics":true,"marketing":false}"#,
+        ]);
+        assert!(cat(&r, &c, "statistics"));
+        assert!(!cat(&r, &c, "marketing"));
+        // A broken duplicate cannot be outvoted by a generous one.
+        let (r, c) =
+            read(&[br#"cookies_preferences={"statistics":true}; cookies_preferences=%7B"#]);
+        assert!(!cat(&r, &c, "statistics"));
+        assert_eq!(c.state(), crate::ConsentState::Unreadable);
+    }
+
+    #[test]
+    fn non_utf8_neighbour_does_not_hide_consent() {
+        let (r, c) = read(&[b"x=\xff\xfe; cookies_preferences={\"statistics\":true}; y=caf\xe9"]);
+        assert!(cat(&r, &c, "statistics"));
+    }
+
+    #[test]
+    fn similar_names_are_not_the_consent_cookie() {
+        let (_, c) = read(&[br#"cookies_preferences_set={"statistics":true}; Cookies_Preferences={"statistics":true}"#]);
+        assert_eq!(c, Consent::undecided());
+    }
+
+    #[test]
+    fn deep_and_huge_json_is_unreadable_not_a_crash() {
+        let deep = format!("cookies_preferences={}", "%5B".repeat(1000));
+        let (_, c) = read(&[deep.as_bytes()]);
+        assert_eq!(c.state(), crate::ConsentState::Unreadable);
+    }
+}

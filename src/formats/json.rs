@@ -1,0 +1,454 @@
+//! A bounded, allocation-free scanner for the flat JSON objects consent cookies hold.
+//!
+//! It reads one object and reports each member whose value is a scalar; nested objects and
+//! arrays are validated and skipped with a depth counter (no recursion, so no stack overflow
+//! on deep input). Keys longer than [`MAX_KEY`] bytes are reported as too long. Any syntax
+//! error fails the whole scan: a half-read consent proves nothing.
+
+use std::iter::Peekable;
+
+/// Longest key kept, in bytes; longer keys are reported as [`Key::TooLong`].
+pub(crate) const MAX_KEY: usize = 64;
+/// Deepest nesting skipped before the value is rejected.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// A member key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key<'a> {
+    /// The decoded key (escapes resolved).
+    Text(&'a [u8]),
+    /// Longer than [`MAX_KEY`]: no registry key is that long.
+    TooLong,
+}
+
+/// A member value, as far as consent formats care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value<'a> {
+    Bool(bool),
+    /// A non-negative integer that fits `u64`.
+    Integer(u64),
+    /// A string of at most [`MAX_KEY`] bytes (longer strings are [`Value::Other`]).
+    Str(&'a [u8]),
+    /// `null`, other numbers, long strings, objects and arrays.
+    Other,
+}
+
+/// The scan failed: the input is not one well-formed JSON object (or is nested too deeply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Invalid;
+
+struct Scanner<I: Iterator<Item = u8>> {
+    bytes: Peekable<I>,
+}
+
+/// Scans `bytes` as one JSON object, calling `member` for each member in order.
+pub(crate) fn scan_object<I, F>(bytes: I, mut member: F) -> Result<(), Invalid>
+where
+    I: Iterator<Item = u8>,
+    F: FnMut(Key<'_>, Value<'_>),
+{
+    let mut s = Scanner {
+        bytes: bytes.peekable(),
+    };
+    s.ws();
+    s.expect(b'{')?;
+    s.ws();
+    if s.bytes.peek() == Some(&b'}') {
+        s.bytes.next();
+    } else {
+        let mut key_buf = [0u8; MAX_KEY];
+        let mut str_buf = [0u8; MAX_KEY];
+        loop {
+            s.ws();
+            s.expect(b'"')?;
+            let key_len = s.string(&mut key_buf)?;
+            s.ws();
+            s.expect(b':')?;
+            s.ws();
+            let value = s.value(&mut str_buf)?;
+            let key = match key_len {
+                Some(n) => Key::Text(&key_buf[..n]),
+                None => Key::TooLong,
+            };
+            member(key, value.resolve(&str_buf));
+            s.ws();
+            match s.bytes.next() {
+                Some(b',') => continue,
+                Some(b'}') => break,
+                _ => return Err(Invalid),
+            }
+        }
+    }
+    s.ws();
+    match s.bytes.next() {
+        None => Ok(()),
+        Some(_) => Err(Invalid),
+    }
+}
+
+enum RawValue {
+    Bool(bool),
+    Integer(u64),
+    Str(usize),
+    Other,
+}
+
+impl RawValue {
+    fn resolve(self, buf: &[u8]) -> Value<'_> {
+        match self {
+            Self::Bool(b) => Value::Bool(b),
+            Self::Integer(n) => Value::Integer(n),
+            Self::Str(n) => Value::Str(&buf[..n]),
+            Self::Other => Value::Other,
+        }
+    }
+}
+
+impl<I: Iterator<Item = u8>> Scanner<I> {
+    fn ws(&mut self) {
+        while matches!(self.bytes.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.bytes.next();
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Result<(), Invalid> {
+        if self.bytes.next() == Some(b) {
+            Ok(())
+        } else {
+            Err(Invalid)
+        }
+    }
+
+    fn literal(&mut self, rest: &[u8]) -> Result<(), Invalid> {
+        for &b in rest {
+            self.expect(b)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a string after its opening quote into `buf`; `None` if it did not fit.
+    fn string(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<Option<usize>, Invalid> {
+        let mut len = 0usize;
+        let mut fits = true;
+        let mut push = |bytes: &[u8], len: &mut usize| {
+            if *len + bytes.len() <= MAX_KEY {
+                buf[*len..*len + bytes.len()].copy_from_slice(bytes);
+                *len += bytes.len();
+            } else {
+                fits = false;
+            }
+        };
+        loop {
+            match self.bytes.next().ok_or(Invalid)? {
+                b'"' => break,
+                b'\\' => {
+                    let c = match self.bytes.next().ok_or(Invalid)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                self.literal(b"\\u")?;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(Invalid);
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            char::from_u32(code).ok_or(Invalid)?
+                        }
+                        _ => return Err(Invalid),
+                    };
+                    let mut tmp = [0u8; 4];
+                    push(c.encode_utf8(&mut tmp).as_bytes(), &mut len);
+                }
+                b if b < 0x20 => return Err(Invalid),
+                b => push(&[b], &mut len),
+            }
+        }
+        Ok(fits.then_some(len))
+    }
+
+    fn hex4(&mut self) -> Result<u32, Invalid> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = (self.bytes.next().ok_or(Invalid)? as char)
+                .to_digit(16)
+                .ok_or(Invalid)?;
+            v = v * 16 + d;
+        }
+        Ok(v)
+    }
+
+    /// Reads a number whose first byte was already peeked; `Some` for a `u64` integer.
+    fn number(&mut self) -> Result<Option<u64>, Invalid> {
+        let mut integer: Option<u64> = Some(0);
+        let mut digits = 0usize;
+        if self.bytes.peek() == Some(&b'-') {
+            self.bytes.next();
+            integer = None;
+        }
+        while let Some(&b) = self.bytes.peek() {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            self.bytes.next();
+            digits += 1;
+            integer = integer
+                .and_then(|n| n.checked_mul(10))
+                .and_then(|n| n.checked_add(u64::from(b - b'0')));
+        }
+        if digits == 0 {
+            return Err(Invalid);
+        }
+        if self.bytes.peek() == Some(&b'.') {
+            self.bytes.next();
+            integer = None;
+            self.digits()?;
+        }
+        if matches!(self.bytes.peek(), Some(b'e' | b'E')) {
+            self.bytes.next();
+            integer = None;
+            if matches!(self.bytes.peek(), Some(b'+' | b'-')) {
+                self.bytes.next();
+            }
+            self.digits()?;
+        }
+        Ok(integer)
+    }
+
+    fn digits(&mut self) -> Result<(), Invalid> {
+        let mut n = 0;
+        while self.bytes.peek().is_some_and(u8::is_ascii_digit) {
+            self.bytes.next();
+            n += 1;
+        }
+        if n == 0 {
+            Err(Invalid)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn value(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<RawValue, Invalid> {
+        match self.bytes.peek().copied().ok_or(Invalid)? {
+            b't' => {
+                self.literal(b"true")?;
+                Ok(RawValue::Bool(true))
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Ok(RawValue::Bool(false))
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Ok(RawValue::Other)
+            }
+            b'"' => {
+                self.bytes.next();
+                Ok(match self.string(buf)? {
+                    Some(n) => RawValue::Str(n),
+                    None => RawValue::Other,
+                })
+            }
+            b'-' | b'0'..=b'9' => Ok(match self.number()? {
+                Some(n) => RawValue::Integer(n),
+                None => RawValue::Other,
+            }),
+            b'{' | b'[' => {
+                self.skip_nested(buf)?;
+                Ok(RawValue::Other)
+            }
+            _ => Err(Invalid),
+        }
+    }
+
+    /// Skips a nested object or array iteratively, validating it, up to [`MAX_DEPTH`].
+    fn skip_nested(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<(), Invalid> {
+        // One bit per open level: 1 = object, 0 = array.
+        let mut stack: u64 = 0;
+        let mut depth = 0usize;
+        loop {
+            // Read one value.
+            match self.bytes.peek().copied() {
+                Some(open @ (b'{' | b'[')) => {
+                    self.bytes.next();
+                    if depth >= MAX_DEPTH {
+                        return Err(Invalid);
+                    }
+                    let is_object = open == b'{';
+                    stack = (stack << 1) | u64::from(is_object);
+                    depth += 1;
+                    self.ws();
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.bytes.peek() == Some(&close) {
+                        self.bytes.next();
+                        depth -= 1;
+                        stack >>= 1;
+                    } else {
+                        if is_object {
+                            self.member_key(buf)?;
+                        }
+                        continue;
+                    }
+                }
+                _ => {
+                    self.value(buf)?;
+                }
+            }
+            // After a value: close levels or move to the next element.
+            loop {
+                if depth == 0 {
+                    return Ok(());
+                }
+                let in_object = stack & 1 == 1;
+                self.ws();
+                match self.bytes.next() {
+                    Some(b',') => {
+                        self.ws();
+                        if in_object {
+                            self.member_key(buf)?;
+                        }
+                        break;
+                    }
+                    Some(b'}') if in_object => {}
+                    Some(b']') if !in_object => {}
+                    _ => return Err(Invalid),
+                }
+                depth -= 1;
+                stack >>= 1;
+            }
+        }
+    }
+
+    /// Reads `"key" :` and the whitespace after it.
+    fn member_key(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<(), Invalid> {
+        self.expect(b'"')?;
+        self.string(buf)?;
+        self.ws();
+        self.expect(b':')?;
+        self.ws();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(s: &str) -> Result<Vec<(String, String)>, Invalid> {
+        let mut out = Vec::new();
+        scan_object(s.bytes(), |k, v| {
+            let k = match k {
+                Key::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                Key::TooLong => "<long>".into(),
+            };
+            let v = match v {
+                Value::Bool(b) => b.to_string(),
+                Value::Integer(n) => format!("#{n}"),
+                Value::Str(s) => format!("'{}'", String::from_utf8_lossy(s)),
+                Value::Other => "other".into(),
+            };
+            out.push((k, v));
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn flat_objects() {
+        assert_eq!(
+            scan(
+                r#" { "a" : true , "b":false,"t":1735689600000,"s":"x\"y","n":null,"f":-1.5e3 } "#
+            )
+            .unwrap(),
+            [
+                ("a".into(), "true".into()),
+                ("b".into(), "false".into()),
+                ("t".into(), "#1735689600000".into()),
+                ("s".into(), "'x\"y'".into()),
+                ("n".into(), "other".into()),
+                ("f".into(), "other".into())
+            ]
+        );
+        assert_eq!(scan("{}").unwrap(), []);
+    }
+
+    #[test]
+    fn nested_values_are_skipped() {
+        assert_eq!(
+            scan(r#"{"x":{"a":[1,{"b":[]},[[]]],"c":{}},"y":[],"z":true}"#).unwrap(),
+            [
+                ("x".into(), "other".into()),
+                ("y".into(), "other".into()),
+                ("z".into(), "true".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_in_keys_are_decoded() {
+        assert_eq!(
+            scan(r#"{"g\u0061":false,"\ud83d\ude00":true}"#).unwrap(),
+            [("ga".into(), "false".into()), ("😀".into(), "true".into())]
+        );
+    }
+
+    #[test]
+    fn long_keys_are_marked() {
+        let key = "k".repeat(MAX_KEY + 1);
+        assert_eq!(
+            scan(&format!(r#"{{"{key}":true}}"#)).unwrap(),
+            [("<long>".into(), "true".into())]
+        );
+    }
+
+    #[test]
+    fn malformed_input_is_invalid() {
+        for bad in [
+            "",
+            "{",
+            "}",
+            "[]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":tru}",
+            "{\"a\":true,}",
+            "{\"a\":true}x",
+            "{a:true}",
+            "{'a':true}",
+            "{\"a\":[1,]}",
+            "{\"a\":[}",
+            "{\"a\":{\"b\"}}",
+            "{\"a\":01x}",
+            "{\"a\":-}",
+            "{\"a\":1.}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":[1 2]}",
+            "{\"a\":{\"b\":1,}}",
+            "{\"a\":true}{",
+        ] {
+            assert_eq!(scan(bad), Err(Invalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_without_recursion() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(scan(&deep), Err(Invalid));
+        let ok = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert!(scan(&ok).is_ok());
+    }
+}

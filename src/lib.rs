@@ -1,0 +1,122 @@
+//! Tower middleware that enforces cookie consent on the server: every `Set-Cookie` whose
+//! cookie the visitor has not allowed is removed before the response leaves.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{header::{COOKIE, SET_COOKIE}, Request, Response};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_cookie_consent::{CookieConsentLayer, Declaration, Registry};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The cookie policy, as data.
+//! let registry = Registry::builder()
+//!     .default_categories() // necessary, functional, statistics, marketing
+//!     .cookie(Declaration::exact("sessionid").category("necessary"))
+//!     .cookie(Declaration::exact("_ga").category("statistics").service("ga"))
+//!     .cookie(Declaration::prefix("_ga_").category("statistics").service("ga"))
+//!     .build()?;
+//!
+//! let service = ServiceBuilder::new()
+//!     .layer(CookieConsentLayer::new(registry)?)
+//!     .service_fn(|_request: Request<()>| async {
+//!         Ok::<_, Infallible>(
+//!             Response::builder()
+//!                 .header(SET_COOKIE, "sessionid=s3cr3t; HttpOnly; Path=/")
+//!                 .header(SET_COOKIE, "_ga=GA1.1.123.456; Max-Age=63072000; Path=/")
+//!                 .header(SET_COOKIE, "promo_seen=1; Path=/")
+//!                 .body(())
+//!                 .unwrap(),
+//!         )
+//!     });
+//!
+//! // The visitor refused statistics (`cookies_preferences={"statistics":false}`).
+//! let request = Request::builder()
+//!     .header(COOKIE, "cookies_preferences=%7B%22statistics%22%3Afalse%7D")
+//!     .body(())?;
+//! let response = service.oneshot(request).await?;
+//!
+//! // Only the strictly necessary cookie is left: `_ga` is refused, `promo_seen` is
+//! // declared nowhere and unknown cookies are blocked.
+//! let set_cookies: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
+//! assert_eq!(set_cookies, ["sessionid=s3cr3t; HttpOnly; Path=/"]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How it decides
+//!
+//! For each request the layer reads the visitor's [`Consent`] (by default from the
+//! `cookies_preferences` cookie, see [`CookiesPreferences`]), applies Global Privacy
+//! Control (`Sec-GPC: 1` switches off the categories marked
+//! [sale or sharing](Category::sale_or_sharing)) and inserts a [`ConsentDecision`] into the
+//! request extensions. On the response, each `Set-Cookie` is read the way a browser reads it
+//! (RFC 6265bis §5.6: the cookie-name is the text before the first `=` of the text before
+//! the first `;`, trimmed of SP and HTAB), then:
+//!
+//! 1. malformed strings a browser ignores, and nameless cookies, are removed;
+//! 2. deletions (`Max-Age` ≤ 0, or a past `Expires`) pass: deleting never tracks;
+//! 3. the consent cookie passes;
+//! 4. a declared cookie passes when its consent is not required (strictly necessary, or
+//!    exempt), else when the visitor decided on its service, per that decision, else when
+//!    its category is granted;
+//! 5. an undeclared cookie follows [`UnknownCookies`]: blocked by default (fail closed).
+//!
+//! Bad input never fails a request: a malformed, oversized, duplicated or non-UTF-8 consent
+//! value grants nothing, and strictly necessary cookies still pass. Consent kept only in the
+//! browser's `localStorage` (some consent management platforms can do that) is invisible to
+//! the server: such visitors read as undecided.
+//!
+//! # Layer order
+//!
+//! The layer only sees the `Set-Cookie` headers added by what it wraps. It must be the
+//! **outermost** layer that can set cookies: put it outside session, CSRF, cookie-jar
+//! (`tower-cookies`) and error-handling layers. With [`tower::ServiceBuilder`], layers listed
+//! first wrap the ones after them, so list it before them; with axum's `Router::layer`, the
+//! layer added last is the outermost, so add it last.
+//!
+//! # Feature flags
+//!
+//! - `axum`: [`ConsentDecision`] implements axum's `FromRequestParts`.
+//!
+//! # Minimum supported Rust version
+//!
+//! 1.85.
+//!
+//! [`tower::ServiceBuilder`]: https://docs.rs/tower/latest/tower/struct.ServiceBuilder.html
+
+mod category;
+mod consent;
+mod cookie_header;
+mod decision;
+mod declaration;
+mod enforcer;
+mod error;
+pub mod formats;
+pub mod future;
+mod layer;
+mod reader;
+mod registry;
+mod service;
+mod set_cookie;
+
+pub use category::{Category, CategoryId, ServiceId};
+pub use consent::{CategorySet, Consent, ConsentState, ServiceSet};
+pub use cookie_header::{Pairs, RequestCookies};
+pub use decision::ConsentDecision;
+#[cfg(feature = "axum")]
+pub use decision::MissingConsentLayer;
+pub use declaration::{Declaration, Match};
+pub use enforcer::{
+    filter_set_cookies, Builder, CookieEvent, Enforcer, FilterSummary, OnCookieEvent,
+    DEFAULT_MAX_CONSENT_AGE, SEC_GPC,
+};
+pub use error::ConfigError;
+pub use formats::CookiesPreferences;
+pub use layer::CookieConsentLayer;
+pub use reader::{ConsentRequest, ReadConsent};
+pub use registry::{
+    ConsentKey, Reason, Registry, RegistryBuilder, UnknownCookies, UnknownPolicy, Verdict,
+};
+pub use service::CookieConsent;
+pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};

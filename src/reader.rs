@@ -1,0 +1,104 @@
+//! Reading consent from a request: the [`ReadConsent`] extension point.
+
+use std::time::SystemTime;
+
+use http::HeaderMap;
+
+use crate::consent::Consent;
+use crate::cookie_header::RequestCookies;
+use crate::registry::Registry;
+
+/// What a [`ReadConsent`] implementation gets to look at: the request headers, their
+/// cookie-pairs, the registry consent keys resolve against, and the time of the request.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentRequest<'a> {
+    headers: &'a HeaderMap,
+    registry: &'a Registry,
+    now: SystemTime,
+}
+
+impl<'a> ConsentRequest<'a> {
+    /// A request to read consent from, at `SystemTime::now()`.
+    pub fn new(headers: &'a HeaderMap, registry: &'a Registry) -> Self {
+        Self::at(headers, registry, SystemTime::now())
+    }
+
+    /// A request to read consent from, at a given time (for tests and replays).
+    pub fn at(headers: &'a HeaderMap, registry: &'a Registry, now: SystemTime) -> Self {
+        Self {
+            headers,
+            registry,
+            now,
+        }
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+
+    /// The cookie-pairs of every `Cookie` field.
+    pub fn cookies(&self) -> RequestCookies<'a> {
+        RequestCookies::new(self.headers)
+    }
+
+    /// The registry whose category and service ids consent keys resolve against.
+    pub fn registry(&self) -> &'a Registry {
+        self.registry
+    }
+
+    /// When the request is read.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+}
+
+/// Reads the visitor's consent from a request, in one consent format.
+///
+/// Implementations must never panic and never fail: what they cannot read is
+/// [`Consent::unreadable`] (a value was present) or [`Consent::undecided`] (none was), and
+/// they must never grant a category or service the value does not grant. When the format
+/// allows a cookie to appear more than once, combine the readings with
+/// [`Consent::narrowest`] so that a duplicate can never widen consent.
+///
+/// A closure `Fn(&ConsentRequest<'_>) -> Consent` implements it too.
+///
+/// ```
+/// use tower_cookie_consent::{Consent, ConsentRequest, ReadConsent};
+///
+/// /// Everything granted behind a (hypothetical) trusted header.
+/// struct Staff;
+/// impl ReadConsent for Staff {
+///     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
+///         if request.headers().get("x-staff").is_some_and(|v| v == "1") {
+///             let mut consent = Consent::decided();
+///             for (i, _) in request.registry().categories().iter().enumerate() {
+///                 consent.grant_category(request.registry().category_id_at(i));
+///             }
+///             consent
+///         } else {
+///             Consent::undecided()
+///         }
+///     }
+/// }
+/// ```
+pub trait ReadConsent: Send + Sync + 'static {
+    /// Reads the consent from `request`.
+    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent;
+
+    /// The cookie-names this format stores consent in. The layer always lets a `Set-Cookie`
+    /// of these names through (a server-side banner must be able to record the choice).
+    /// Called once, when the layer is built. Default: none.
+    fn consent_cookie_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl<F> ReadConsent for F
+where
+    F: Fn(&ConsentRequest<'_>) -> Consent + Send + Sync + 'static,
+{
+    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
+        self(request)
+    }
+}

@@ -1,0 +1,709 @@
+//! The registry: every cookie the site may set, and how to judge one.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+use regex_automata::meta::Regex;
+use regex_automata::PatternSet;
+
+use crate::category::{Category, CategoryId, ServiceId};
+use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::declaration::{Declaration, Match};
+use crate::error::ConfigError;
+
+/// The site's cookie policy as data: consent categories and cookie declarations.
+///
+/// Built once with [`Registry::builder`] (or loaded from a file), validated when built, then
+/// shared read-only. Categories and services are interned to small indices so that judging
+/// a cookie is a table lookup and a bit test.
+///
+/// # Lookup precedence
+///
+/// A cookie-name is matched, in this order, by
+/// 1. the [`Exact`](Match::Exact) declaration with that name;
+/// 2. otherwise the [`Prefix`](Match::Prefix) declaration with the **longest** matching prefix;
+/// 3. otherwise the first [`Pattern`](Match::Pattern) declaration, in declaration order,
+///    that matches the whole name.
+///
+/// Prefixes are compiled into one anchored Aho-Corasick automaton and patterns into one
+/// multi-pattern regular expression, so lookup cost does not grow with the number of
+/// declarations.
+///
+/// ```
+/// use tower_cookie_consent::{Category, Declaration, Registry};
+///
+/// let registry = Registry::builder()
+///     .category(Category::necessary())
+///     .category(Category::statistics())
+///     .cookie(Declaration::exact("sessionid").category("necessary"))
+///     .cookie(Declaration::prefix("_ga").category("statistics").service("ga"))
+///     .cookie(Declaration::pattern("_pk_id.*").category("statistics").service("matomo"))
+///     .build()?;
+///
+/// let decl = registry.lookup(b"_pk_id.1.abcd").unwrap();
+/// assert_eq!(decl.service_id(), Some("matomo"));
+/// assert!(registry.lookup(b"promo_seen").is_none());
+/// # Ok::<(), tower_cookie_consent::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    categories: Vec<Category>,
+    category_index: HashMap<String, CategoryId>,
+    services: Vec<String>,
+    service_index: HashMap<String, ServiceId>,
+    /// Services that appear in declarations of each category.
+    services_by_category: Vec<ServiceSet>,
+    declarations: Vec<Declaration>,
+    resolved: Vec<Resolved>,
+    exact: HashMap<Box<[u8]>, u32>,
+    prefixes: Option<(AhoCorasick, Vec<u32>)>,
+    patterns: Option<(Regex, Vec<u32>)>,
+    sale_or_sharing: CategorySet,
+    revision: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Resolved {
+    category: CategoryId,
+    service: Option<ServiceId>,
+    consent_required: bool,
+}
+
+/// What a consent-format key (for example a key of the `cookies_preferences` JSON object)
+/// stands for in a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsentKey {
+    /// A consent category.
+    Category(CategoryId),
+    /// A service.
+    Service(ServiceId),
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("revision", &self.revision)
+            .field("categories", &self.categories)
+            .field("services", &self.services)
+            .field("declarations", &self.declarations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// Starts an empty registry; add categories and cookies, then [`build`](RegistryBuilder::build).
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// The categories, in declaration order (the order of their [`CategoryId`]s).
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// The cookie declarations, in declaration order.
+    pub fn declarations(&self) -> &[Declaration] {
+        &self.declarations
+    }
+
+    /// The service ids, in order of first appearance (the order of their [`ServiceId`]s).
+    pub fn services(&self) -> &[String] {
+        &self.services
+    }
+
+    /// The registry revision, a number the site bumps when its cookie list changes (default 0).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The index of a category id, if declared.
+    pub fn category_id(&self, id: &str) -> Option<CategoryId> {
+        self.category_index.get(id).copied()
+    }
+
+    /// The id of the category at position `index` (0-based, in declaration order).
+    ///
+    /// # Panics
+    ///
+    /// If `index >= self.categories().len()`.
+    pub fn category_id_at(&self, index: usize) -> CategoryId {
+        assert!(index < self.categories.len(), "category index out of range");
+        CategoryId(index as u8)
+    }
+
+    /// The category for an index of this registry.
+    ///
+    /// # Panics
+    ///
+    /// If `id` was not produced by this registry.
+    pub fn category(&self, id: CategoryId) -> &Category {
+        &self.categories[id.index()]
+    }
+
+    /// The index of a service id, if any declaration names it.
+    pub fn service_id(&self, id: &str) -> Option<ServiceId> {
+        self.service_index.get(id).copied()
+    }
+
+    /// The service id for an index of this registry.
+    ///
+    /// # Panics
+    ///
+    /// If `id` was not produced by this registry.
+    pub fn service(&self, id: ServiceId) -> &str {
+        &self.services[id.index()]
+    }
+
+    /// The services that appear in declarations of a category.
+    pub fn services_of(&self, id: CategoryId) -> &ServiceSet {
+        &self.services_by_category[id.index()]
+    }
+
+    /// The categories marked [sale or sharing](Category::sale_or_sharing), which a Global
+    /// Privacy Control signal switches off.
+    pub fn sale_or_sharing(&self) -> CategorySet {
+        self.sale_or_sharing
+    }
+
+    /// Resolves a consent-format key: a category id or a service id, compared exactly.
+    pub fn consent_key(&self, key: &[u8]) -> Option<ConsentKey> {
+        let key = std::str::from_utf8(key).ok()?;
+        if let Some(&id) = self.category_index.get(key) {
+            return Some(ConsentKey::Category(id));
+        }
+        self.service_index
+            .get(key)
+            .copied()
+            .map(ConsentKey::Service)
+    }
+
+    /// The declaration governing `cookie_name`, following the [lookup
+    /// precedence](Registry#lookup-precedence); `None` for an undeclared (unknown) cookie.
+    pub fn lookup(&self, cookie_name: &[u8]) -> Option<&Declaration> {
+        self.lookup_index(cookie_name)
+            .map(|i| &self.declarations[i as usize])
+    }
+
+    pub(crate) fn lookup_index(&self, name: &[u8]) -> Option<u32> {
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
+        }
+        if let Some((ac, map)) = &self.prefixes {
+            let input = Input::new(name).anchored(Anchored::Yes);
+            if let Some(m) = ac.find(input) {
+                return Some(map[m.pattern().as_usize()]);
+            }
+        }
+        if let Some((re, map)) = &self.patterns {
+            let mut set = PatternSet::new(map.len());
+            re.which_overlapping_matches(
+                &regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes),
+                &mut set,
+            );
+            if let Some(p) = set.iter().next() {
+                return Some(map[p.as_usize()]);
+            }
+        }
+        None
+    }
+
+    /// Judges one cookie-name against a consent. Does not know about the consent cookie or
+    /// deletions; the [filter](crate::filter_set_cookies) handles those first.
+    ///
+    /// The rule, for a declared cookie: allowed when its consent is not required (the
+    /// declaration's override, else its category's); otherwise when the visitor decided on
+    /// its service, that decision; otherwise when its category is granted. An undeclared
+    /// cookie follows `unknown`; a nameless cookie (empty cookie-name) is always refused.
+    pub fn judge(&self, cookie_name: &[u8], consent: &Consent, unknown: UnknownPolicy) -> Verdict {
+        if cookie_name.is_empty() {
+            return Verdict::new(false, Reason::Nameless, None);
+        }
+        match self.lookup_index(cookie_name) {
+            Some(i) => {
+                let r = self.resolved[i as usize];
+                let declaration = Some(i);
+                if !r.consent_required {
+                    return Verdict::new(true, Reason::Exempt, declaration);
+                }
+                if let Some(s) = r.service {
+                    match consent.service_decision(s) {
+                        Some(true) => {
+                            return Verdict::new(true, Reason::ServiceGranted, declaration)
+                        }
+                        Some(false) => {
+                            return Verdict::new(false, Reason::ServiceRefused, declaration)
+                        }
+                        None => {}
+                    }
+                }
+                if consent.is_category_granted(r.category) {
+                    Verdict::new(true, Reason::CategoryGranted, declaration)
+                } else {
+                    Verdict::new(false, Reason::CategoryNotGranted, declaration)
+                }
+            }
+            None => match unknown {
+                UnknownPolicy::Block => Verdict::new(false, Reason::Unknown, None),
+                UnknownPolicy::Allow => Verdict::new(true, Reason::UnknownAllowed, None),
+                UnknownPolicy::Category(c) => {
+                    let cat = &self.categories[c.index()];
+                    if !cat.consent_required || consent.is_category_granted(c) {
+                        Verdict::new(true, Reason::UnknownAllowed, None)
+                    } else {
+                        Verdict::new(false, Reason::Unknown, None)
+                    }
+                }
+            },
+        }
+    }
+
+    /// The category and service of a declaration index.
+    pub(crate) fn classify(&self, declaration: u32) -> (CategoryId, Option<ServiceId>) {
+        let r = self.resolved[declaration as usize];
+        (r.category, r.service)
+    }
+
+    /// Resolves an [`UnknownCookies`] setting against this registry.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::UnknownCategory`] when `TreatAs` names a category this registry does not
+    /// declare.
+    pub fn unknown_policy(&self, unknown: &UnknownCookies) -> Result<UnknownPolicy, ConfigError> {
+        Ok(match unknown {
+            UnknownCookies::Block => UnknownPolicy::Block,
+            UnknownCookies::Allow => UnknownPolicy::Allow,
+            UnknownCookies::TreatAs(id) => {
+                UnknownPolicy::Category(self.category_id(id).ok_or_else(|| {
+                    ConfigError::UnknownCategory {
+                        entry: usize::MAX,
+                        name: "the unknown-cookie policy".into(),
+                        category: id.clone(),
+                    }
+                })?)
+            }
+        })
+    }
+}
+
+/// What to do with a cookie that no declaration matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnknownCookies {
+    /// Remove it (the default: fail closed, an undeclared cookie is never set).
+    #[default]
+    Block,
+    /// Let it through, whatever the consent.
+    Allow,
+    /// Judge it as a cookie of this category id (its cookies pass when the category is
+    /// granted, or always if the category needs no consent).
+    TreatAs(String),
+}
+
+/// An [`UnknownCookies`] setting resolved against one registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownPolicy {
+    /// Remove unknown cookies.
+    Block,
+    /// Keep unknown cookies.
+    Allow,
+    /// Judge unknown cookies as this category.
+    Category(CategoryId),
+}
+
+/// Why a cookie was kept or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// Declared, and its consent is not required (strictly necessary, or exempt).
+    Exempt,
+    /// The visitor granted the cookie's service.
+    ServiceGranted,
+    /// The visitor refused the cookie's service.
+    ServiceRefused,
+    /// The visitor granted the cookie's category.
+    CategoryGranted,
+    /// The cookie's category is not granted (refused, or no decision yet).
+    CategoryNotGranted,
+    /// No declaration matches, and the unknown-cookie policy blocks it.
+    Unknown,
+    /// No declaration matches, and the unknown-cookie policy lets it through.
+    UnknownAllowed,
+    /// The cookie-name is empty: a nameless cookie cannot be classified, and a browser would
+    /// send its value as if it were a `name=value` pair, so it is always removed.
+    Nameless,
+    /// The set-cookie-string is one a browser ignores (a control character, or name and value
+    /// over 4096 bytes; RFC 6265bis §5.6); it is removed.
+    Malformed,
+    /// The Set-Cookie deletes the cookie (`Max-Age` ≤ 0 or `Expires` in the past); deleting
+    /// never tracks, so it passes.
+    Deletion,
+    /// The cookie is the consent cookie the layer reads; it always passes.
+    ConsentCookie,
+    /// The field folds several cookies (`a=1, b=2`) and one of them is not allowed.
+    Folded,
+}
+
+impl Reason {
+    /// A short stable name for logs and metrics (`"category_not_granted"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exempt => "exempt",
+            Self::ServiceGranted => "service_granted",
+            Self::ServiceRefused => "service_refused",
+            Self::CategoryGranted => "category_granted",
+            Self::CategoryNotGranted => "category_not_granted",
+            Self::Unknown => "unknown",
+            Self::UnknownAllowed => "unknown_allowed",
+            Self::Nameless => "nameless",
+            Self::Malformed => "malformed",
+            Self::Deletion => "deletion",
+            Self::ConsentCookie => "consent_cookie",
+            Self::Folded => "folded",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The judgement on one cookie: kept or removed, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    allowed: bool,
+    reason: Reason,
+    declaration: Option<u32>,
+}
+
+impl Verdict {
+    pub(crate) const fn new(allowed: bool, reason: Reason, declaration: Option<u32>) -> Self {
+        Self {
+            allowed,
+            reason,
+            declaration,
+        }
+    }
+
+    /// Whether the cookie may be set.
+    pub const fn is_allowed(&self) -> bool {
+        self.allowed
+    }
+
+    /// Why.
+    pub const fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The position of the matching declaration in [`Registry::declarations`], if any.
+    pub fn declaration_index(&self) -> Option<usize> {
+        self.declaration.map(|i| i as usize)
+    }
+
+    pub(crate) const fn declaration_raw(&self) -> Option<u32> {
+        self.declaration
+    }
+}
+
+/// Builds a [`Registry`]; see [`Registry::builder`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct RegistryBuilder {
+    categories: Vec<Category>,
+    declarations: Vec<Declaration>,
+    revision: u64,
+}
+
+impl RegistryBuilder {
+    /// Adds a consent category. Its position is its [`CategoryId`].
+    pub fn category(mut self, category: Category) -> Self {
+        self.categories.push(category);
+        self
+    }
+
+    /// Adds the four usual categories: [`necessary`](Category::necessary),
+    /// [`functional`](Category::functional), [`statistics`](Category::statistics) and
+    /// [`marketing`](Category::marketing).
+    pub fn default_categories(self) -> Self {
+        self.category(Category::necessary())
+            .category(Category::functional())
+            .category(Category::statistics())
+            .category(Category::marketing())
+    }
+
+    /// Adds a cookie declaration.
+    pub fn cookie(mut self, declaration: Declaration) -> Self {
+        self.declarations.push(declaration);
+        self
+    }
+
+    /// Adds several cookie declarations.
+    pub fn cookies(mut self, declarations: impl IntoIterator<Item = Declaration>) -> Self {
+        self.declarations.extend(declarations);
+        self
+    }
+
+    /// Sets the registry revision (default 0); bump it when the cookie list changes so that
+    /// consent formats that record it can ask visitors again.
+    pub fn revision(mut self, revision: u64) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// The categories added so far.
+    pub fn categories_so_far(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// The declarations added so far.
+    pub fn declarations_so_far(&self) -> &[Declaration] {
+        &self.declarations
+    }
+
+    /// Validates and builds the registry.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, as a [`ConfigError`]: a category without id
+    /// ([`MissingCategoryId`](ConfigError::MissingCategoryId)) or declared twice
+    /// ([`DuplicateCategory`](ConfigError::DuplicateCategory)); a declaration naming an
+    /// undeclared category ([`UnknownCategory`](ConfigError::UnknownCategory)); the same exact
+    /// name, prefix or pattern twice ([`DuplicateName`](ConfigError::DuplicateName)); an empty
+    /// prefix ([`EmptyPrefix`](ConfigError::EmptyPrefix)); a name with a character no
+    /// cookie-name can hold ([`InvalidName`](ConfigError::InvalidName)); a bad glob
+    /// ([`InvalidPattern`](ConfigError::InvalidPattern)); a service id equal to a category id
+    /// ([`AmbiguousKey`](ConfigError::AmbiguousKey)); too many categories or services
+    /// ([`TooMany`](ConfigError::TooMany)).
+    pub fn build(self) -> Result<Registry, ConfigError> {
+        let Self {
+            categories,
+            declarations,
+            revision,
+        } = self;
+        if categories.len() > CategoryId::MAX {
+            return Err(ConfigError::TooMany {
+                what: "categories",
+                limit: CategoryId::MAX,
+            });
+        }
+        let mut category_index = HashMap::with_capacity(categories.len());
+        let mut sale_or_sharing = CategorySet::EMPTY;
+        for (index, category) in categories.iter().enumerate() {
+            if category.id.trim().is_empty() {
+                return Err(ConfigError::MissingCategoryId { index });
+            }
+            let id = CategoryId(index as u8);
+            if category_index.insert(category.id.clone(), id).is_some() {
+                return Err(ConfigError::DuplicateCategory {
+                    id: category.id.clone(),
+                });
+            }
+            if category.sale_or_sharing {
+                sale_or_sharing.insert(id);
+            }
+        }
+
+        let mut services: Vec<String> = Vec::new();
+        let mut service_index: HashMap<String, ServiceId> = HashMap::new();
+        let mut services_by_category = vec![ServiceSet::EMPTY; categories.len()];
+        let mut resolved = Vec::with_capacity(declarations.len());
+        let mut exact: HashMap<Box<[u8]>, u32> = HashMap::new();
+        let mut prefix_list: Vec<(&str, u32)> = Vec::new();
+        let mut pattern_list: Vec<(String, u32)> = Vec::new();
+        let mut seen_prefix: HashMap<&str, ()> = HashMap::new();
+        let mut seen_pattern: HashMap<&str, ()> = HashMap::new();
+
+        for (entry, decl) in declarations.iter().enumerate() {
+            let text = decl.matcher.as_str();
+            let Some(&category) = category_index.get(decl.category.as_str()) else {
+                return Err(ConfigError::UnknownCategory {
+                    entry,
+                    name: text.to_owned(),
+                    category: decl.category.clone(),
+                });
+            };
+            let service = match &decl.service {
+                None => None,
+                Some(s) if s.is_empty() => None,
+                Some(s) => Some(match service_index.get(s) {
+                    Some(&id) => id,
+                    None => {
+                        if services.len() >= ServiceId::MAX {
+                            return Err(ConfigError::TooMany {
+                                what: "services",
+                                limit: ServiceId::MAX,
+                            });
+                        }
+                        if category_index.contains_key(s) {
+                            return Err(ConfigError::AmbiguousKey { id: s.clone() });
+                        }
+                        let id = ServiceId(services.len() as u8);
+                        services.push(s.clone());
+                        service_index.insert(s.clone(), id);
+                        id
+                    }
+                }),
+            };
+            if let Some(s) = service {
+                services_by_category[category.index()].insert(s);
+            }
+            let consent_required = decl
+                .consent_required
+                .unwrap_or(categories[category.index()].consent_required);
+            resolved.push(Resolved {
+                category,
+                service,
+                consent_required,
+            });
+            let index = entry as u32;
+            match &decl.matcher {
+                Match::Exact(name) => {
+                    check_name(entry, name, false)?;
+                    if exact.insert(name.as_bytes().into(), index).is_some() {
+                        return Err(ConfigError::DuplicateName {
+                            entry,
+                            name: name.clone(),
+                        });
+                    }
+                }
+                Match::Prefix(prefix) => {
+                    if prefix.is_empty() {
+                        return Err(ConfigError::EmptyPrefix { entry });
+                    }
+                    check_name(entry, prefix, false)?;
+                    if seen_prefix.insert(prefix, ()).is_some() {
+                        return Err(ConfigError::DuplicateName {
+                            entry,
+                            name: prefix.clone(),
+                        });
+                    }
+                    prefix_list.push((prefix, index));
+                }
+                Match::Pattern(pattern) => {
+                    let regex = glob_to_regex(entry, pattern)?;
+                    if seen_pattern.insert(pattern, ()).is_some() {
+                        return Err(ConfigError::DuplicateName {
+                            entry,
+                            name: pattern.clone(),
+                        });
+                    }
+                    pattern_list.push((regex, index));
+                }
+            }
+        }
+
+        let prefixes = if prefix_list.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .start_kind(StartKind::Anchored)
+                .build(prefix_list.iter().map(|(p, _)| p.as_bytes()))
+                .map_err(|e| ConfigError::Other(format!("cannot compile the prefixes: {e}")))?;
+            Some((ac, prefix_list.iter().map(|(_, i)| *i).collect()))
+        };
+        let patterns = if pattern_list.is_empty() {
+            None
+        } else {
+            let re = Regex::builder()
+                .syntax(
+                    regex_automata::util::syntax::Config::new()
+                        .unicode(false)
+                        .utf8(false),
+                )
+                .configure(
+                    Regex::config()
+                        .match_kind(regex_automata::MatchKind::All)
+                        .utf8_empty(false),
+                )
+                .build_many(
+                    &pattern_list
+                        .iter()
+                        .map(|(r, _)| r.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .map_err(|e| ConfigError::Other(format!("cannot compile the patterns: {e}")))?;
+            Some((re, pattern_list.iter().map(|(_, i)| *i).collect()))
+        };
+
+        Ok(Registry {
+            categories,
+            category_index,
+            services,
+            service_index,
+            services_by_category,
+            declarations,
+            resolved,
+            exact,
+            prefixes,
+            patterns,
+            sale_or_sharing,
+            revision,
+        })
+    }
+}
+
+/// Checks that `name` could be (part of) a cookie-name: no control character, SP, HTAB, `;`
+/// or `=` (RFC 6265bis §5.6 would split or trim at those).
+fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::InvalidName {
+        entry,
+        name: name.to_owned(),
+        reason,
+    };
+    if name.is_empty() && !allow_empty {
+        return Err(invalid("the name is empty"));
+    }
+    for b in name.bytes() {
+        match b {
+            0..=0x1f | 0x7f => return Err(invalid("it holds a control character")),
+            b' ' => return Err(invalid("it holds a space")),
+            b';' => return Err(invalid("it holds `;`, which ends a cookie-name")),
+            b'=' => return Err(invalid("it holds `=`, which ends a cookie-name")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Turns a glob into an anchored regular expression over bytes.
+fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidPattern {
+        entry,
+        pattern: pattern.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if pattern.is_empty() {
+        return Err(invalid("the pattern is empty"));
+    }
+    check_name(entry, pattern, false).map_err(|e| match e {
+        ConfigError::InvalidName { reason, .. } => invalid(reason),
+        other => other,
+    })?;
+    let wildcards = pattern.bytes().filter(|b| matches!(b, b'*' | b'?')).count();
+    if wildcards == 0 {
+        return Err(invalid(
+            "it has no wildcard (`*` or `?`); declare it as an exact name",
+        ));
+    }
+    if pattern.bytes().all(|b| b == b'*') {
+        return Err(invalid(
+            "it matches every cookie; use the unknown-cookie policy instead",
+        ));
+    }
+    let mut re = String::with_capacity(pattern.len() * 2 + 8);
+    re.push_str("(?s-u)");
+    let mut literal = [0u8; 4];
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex_syntax::escape(c.encode_utf8(&mut literal))),
+        }
+    }
+    re.push('$');
+    Ok(re)
+}

@@ -1,0 +1,80 @@
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::decision::ConsentDecision;
+use crate::enforcer::Enforcer;
+use crate::future::ResponseFuture;
+
+/// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
+/// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
+/// removes from the response every `Set-Cookie` the visitor has not allowed.
+///
+/// Only `Set-Cookie` values are removed; the status, every other header and the body pass
+/// through untouched. Errors of the inner service pass through too.
+///
+/// See [`CookieConsentLayer`](crate::CookieConsentLayer) for configuration.
+#[derive(Debug)]
+pub struct CookieConsent<S> {
+    inner: S,
+    enforcer: Arc<Enforcer>,
+}
+
+impl<S: Clone> Clone for CookieConsent<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            enforcer: self.enforcer.clone(),
+        }
+    }
+}
+
+impl<S> CookieConsent<S> {
+    /// Wraps `inner` with an existing enforcer.
+    pub fn new(inner: S, enforcer: Arc<Enforcer>) -> Self {
+        Self { inner, enforcer }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes `self`, returning the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
+    /// The enforcer.
+    pub fn enforcer(&self) -> &Arc<Enforcer> {
+        &self.enforcer
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CookieConsent<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let consent = self.enforcer.read_consent(req.headers());
+        req.extensions_mut()
+            .insert(ConsentDecision::new(self.enforcer.clone(), consent));
+        ResponseFuture::new(self.inner.call(req), self.enforcer.clone(), consent)
+    }
+}

@@ -1,0 +1,393 @@
+//! Reading a set-cookie-string the way a browser does (RFC 6265bis §5.6).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cookie_header::trim_wsp;
+
+/// The longest name + value a browser stores, in bytes (RFC 6265bis §5.6 step 6).
+pub const MAX_NAME_VALUE: usize = 4096;
+
+/// The parts of a set-cookie-string that decide how a browser treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetCookie<'a> {
+    /// The browser ignores the whole string: it holds a control character other than HTAB,
+    /// has an empty name and value, or its name and value exceed [`MAX_NAME_VALUE`] bytes.
+    Ignored,
+    /// A cookie: its cookie-name (possibly empty: a nameless cookie) and cookie-value.
+    Cookie {
+        /// The cookie-name, as the browser stores it.
+        name: &'a [u8],
+        /// The cookie-value.
+        value: &'a [u8],
+        /// The cookie attributes, starting at the first `;` (or empty).
+        attributes: &'a [u8],
+    },
+}
+
+/// Parses a set-cookie-string into the cookie-name and cookie-value a browser stores,
+/// following RFC 6265bis §5.6 steps 1–6:
+///
+/// 1. a control character (`%x00-08 / %x0A-1F / %x7F`) makes the browser ignore the string;
+/// 2. the name-value-pair is the text before the first `;`;
+/// 3. without `=` the cookie-name is **empty** and the whole pair is the cookie-value,
+///    otherwise the name is the text before the first `=`;
+/// 4. SP and HTAB are trimmed from both;
+/// 5. an empty name *and* value, or 6. name + value over 4096 bytes, is ignored.
+///
+/// Nothing is decoded: `%5Fga` is not `_ga`.
+///
+/// ```
+/// use tower_cookie_consent::{parse_set_cookie, SetCookie};
+///
+/// let SetCookie::Cookie { name, value, .. } = parse_set_cookie(b" _ga = GA1.1.1 ; Path=/") else {
+///     unreachable!()
+/// };
+/// assert_eq!((name, value), (&b"_ga"[..], &b"GA1.1.1"[..]));
+/// // No `=`: a nameless cookie whose value is the whole pair.
+/// assert!(matches!(parse_set_cookie(b"token"), SetCookie::Cookie { name: b"", .. }));
+/// assert_eq!(parse_set_cookie(b"a=\x01"), SetCookie::Ignored);
+/// ```
+pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
+    if s.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return SetCookie::Ignored;
+    }
+    let (pair, attributes) = match s.iter().position(|&b| b == b';') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, &s[s.len()..]),
+    };
+    let (name, value) = match pair.iter().position(|&b| b == b'=') {
+        Some(i) => (&pair[..i], &pair[i + 1..]),
+        None => (&pair[..0], pair),
+    };
+    let (name, value) = (trim_wsp(name), trim_wsp(value));
+    if (name.is_empty() && value.is_empty()) || name.len() + value.len() > MAX_NAME_VALUE {
+        return SetCookie::Ignored;
+    }
+    SetCookie::Cookie {
+        name,
+        value,
+        attributes,
+    }
+}
+
+/// Whether the cookie attributes make the set-cookie-string a deletion: the browser removes
+/// any stored cookie of that name and scope and stores nothing.
+///
+/// Judged strictly (when unsure, it is a set): the **last** valid `Max-Age` wins over any
+/// `Expires`, and is valid only as `-?DIGIT+` (RFC 6265bis §5.6.2; `Max-Age=` and
+/// `Max-Age=-` are ignored by browsers); a deletion needs it ≤ 0. Without a valid
+/// `Max-Age`, the last valid `Expires` cookie-date (§5.1.1, two-digit years included) must
+/// lie before `now`.
+pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
+    let mut max_age: Option<bool> = None; // Some(is_non_positive)
+    let mut expires: Option<i64> = None;
+    for av in attributes.split(|&b| b == b';') {
+        let (name, value) = match av.iter().position(|&b| b == b'=') {
+            Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
+            None => (trim_wsp(av), &av[av.len()..]),
+        };
+        if name.eq_ignore_ascii_case(b"max-age") {
+            if let Some(non_positive) = parse_max_age(value) {
+                max_age = Some(non_positive);
+            }
+        } else if name.eq_ignore_ascii_case(b"expires") {
+            if let Some(t) = parse_cookie_date(value) {
+                expires = Some(t);
+            }
+        }
+    }
+    if let Some(non_positive) = max_age {
+        return non_positive;
+    }
+    match expires {
+        Some(t) => {
+            let now = match now.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_secs() as i64,
+                Err(_) => 0,
+            };
+            t < now
+        }
+        None => false,
+    }
+}
+
+/// `Some(delta <= 0)` for a valid `Max-Age` value, `None` for one a browser ignores.
+fn parse_max_age(value: &[u8]) -> Option<bool> {
+    let (negative, digits) = match value {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, value),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(negative || digits.iter().all(|&b| b == b'0'))
+}
+
+/// Parses a cookie-date (RFC 6265bis §5.1.1) into seconds since the Unix epoch.
+pub fn parse_cookie_date(value: &[u8]) -> Option<i64> {
+    let is_delimiter = |b: u8| {
+        b == 0x09
+            || (0x20..=0x2f).contains(&b)
+            || (0x3b..=0x40).contains(&b)
+            || (0x5b..=0x60).contains(&b)
+            || (0x7b..=0x7e).contains(&b)
+    };
+    let mut time: Option<(u32, u32, u32)> = None;
+    let mut day: Option<u32> = None;
+    let mut month: Option<u32> = None;
+    let mut year: Option<u32> = None;
+    for token in value.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
+        if time.is_none() {
+            if let Some(t) = parse_time(token) {
+                time = Some(t);
+                continue;
+            }
+        }
+        if day.is_none() {
+            if let Some(d) = leading_digits(token, 1, 2) {
+                day = Some(d);
+                continue;
+            }
+        }
+        if month.is_none() && token.len() >= 3 {
+            const MONTHS: [&[u8; 3]; 12] = [
+                b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct",
+                b"nov", b"dec",
+            ];
+            if let Some(m) = MONTHS
+                .iter()
+                .position(|m| token[..3].eq_ignore_ascii_case(&m[..]))
+            {
+                month = Some(m as u32 + 1);
+                continue;
+            }
+        }
+        if year.is_none() {
+            if let Some(y) = leading_digits(token, 2, 4) {
+                year = Some(y);
+                continue;
+            }
+        }
+    }
+    let (mut year, month, day, (h, mi, s)) = (year?, month?, day?, time?);
+    if (70..=99).contains(&year) {
+        year += 1900;
+    } else if year <= 69 {
+        year += 2000;
+    }
+    if !(1..=31).contains(&day) || year < 1601 || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    if day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year as i64, month, day) * 86_400 + (h * 3600 + mi * 60 + s) as i64)
+}
+
+/// `min..=max` digits at the start of `token`, then a non-digit or the end.
+fn leading_digits(token: &[u8], min: usize, max: usize) -> Option<u32> {
+    let n = token.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n < min || n > max {
+        return None;
+    }
+    Some(
+        token[..n]
+            .iter()
+            .fold(0, |a, &b| a * 10 + u32::from(b - b'0')),
+    )
+}
+
+/// `hms-time = time-field ":" time-field ":" time-field`, each 1–2 digits, then anything.
+fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
+    let mut fields = [0u32; 3];
+    let mut rest = token;
+    for (i, field) in fields.iter_mut().enumerate() {
+        let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > 2 {
+            return None;
+        }
+        *field = rest[..n]
+            .iter()
+            .fold(0, |a, &b| a * 10 + u32::from(b - b'0'));
+        rest = &rest[n..];
+        if i < 2 {
+            rest = rest.strip_prefix(b":")?;
+        } else if rest.first().is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+    }
+    Some((fields[0], fields[1], fields[2]))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The cookie-names of further cookies folded into one field with commas by a non-conforming
+/// inner layer (`a=1; Path=/, b=2`), skipping commas inside an `Expires` date. A browser stores
+/// only the first cookie of a field, but intermediaries may split it, so every name counts.
+pub(crate) fn folded_names(attributes_and_value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let s = attributes_and_value;
+    s.iter().enumerate().filter_map(move |(i, &b)| {
+        if b != b',' {
+            return None;
+        }
+        let after = &s[i + 1..];
+        let segment = match after.iter().position(|&b| b == b';' || b == b',') {
+            Some(j) => &after[..j],
+            None => after,
+        };
+        let eq = segment.iter().position(|&b| b == b'=')?;
+        let name = trim_wsp(&segment[..eq]);
+        if name.is_empty() || name.iter().any(|&b| b == b' ' || b == b'\t') {
+            return None;
+        }
+        // Attribute names inside the same cookie are not cookies.
+        const ATTRIBUTES: [&[u8]; 8] = [
+            b"expires",
+            b"max-age",
+            b"domain",
+            b"path",
+            b"secure",
+            b"httponly",
+            b"samesite",
+            b"partitioned",
+        ];
+        if ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) {
+            return None;
+        }
+        Some(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn name(s: &[u8]) -> Option<Vec<u8>> {
+        match parse_set_cookie(s) {
+            SetCookie::Cookie { name, .. } => Some(name.to_vec()),
+            SetCookie::Ignored => None,
+        }
+    }
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000) // 2027-01-15
+    }
+
+    #[test]
+    fn name_extraction_follows_rfc6265bis_5_6() {
+        assert_eq!(name(b"a=b"), Some(b"a".to_vec()));
+        assert_eq!(name(b" a =b"), Some(b"a".to_vec()));
+        assert_eq!(name(b"=a=b"), Some(b"".to_vec()));
+        assert_eq!(name(b"a"), Some(b"".to_vec()));
+        assert_eq!(name(b"a;b=c"), Some(b"".to_vec()));
+        assert_eq!(name(b"a=b=c"), Some(b"a".to_vec()));
+        assert_eq!(name(b"=;"), None);
+        assert_eq!(name(b""), None);
+        assert_eq!(name(b"a\x01=b"), None);
+        assert_eq!(name(b"\ta\t=b"), Some(b"a".to_vec()));
+        assert_eq!(name(b"%5Fga=1"), Some(b"%5Fga".to_vec()));
+        let long = [b"n=".as_slice(), &[b'v'; 4095]].concat();
+        assert_eq!(name(&long), Some(b"n".to_vec()));
+        let too_long = [b"n=".as_slice(), &[b'v'; 4096]].concat();
+        assert_eq!(name(&too_long), None);
+    }
+
+    #[test]
+    fn max_age_is_strict() {
+        assert!(is_deletion(b"; Max-Age=0", now()));
+        assert!(is_deletion(b"; max-age=-1", now()));
+        assert!(is_deletion(b"; Max-Age=000", now()));
+        assert!(!is_deletion(b"; Max-Age=1", now()));
+        assert!(!is_deletion(b"; Max-Age=", now()));
+        assert!(!is_deletion(b"; Max-Age=-", now()));
+        assert!(!is_deletion(b"; Max-Age=0x0", now()));
+        assert!(!is_deletion(b"; Max-Age=+0", now()));
+        assert!(!is_deletion(b"; Max-Age=0 0", now()));
+    }
+
+    #[test]
+    fn last_valid_max_age_wins_and_beats_expires() {
+        assert!(!is_deletion(b"; Max-Age=0; Max-Age=60", now()));
+        assert!(is_deletion(b"; Max-Age=60; Max-Age=0; Max-Age=x", now()));
+        assert!(!is_deletion(
+            b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60",
+            now()
+        ));
+        assert!(is_deletion(
+            b"; Expires=Tue, 22 Jun 2027 10:00:00 GMT; Max-Age=0",
+            now()
+        ));
+    }
+
+    #[test]
+    fn expires_in_the_past_deletes() {
+        assert!(is_deletion(
+            b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            now()
+        ));
+        assert!(is_deletion(
+            b"; expires=Thursday, 01-Jan-70 00:00:01 GMT",
+            now()
+        ));
+        assert!(!is_deletion(
+            b"; Expires=Tue, 22 Jun 2027 10:00:00 GMT",
+            now()
+        ));
+        assert!(!is_deletion(b"; Expires=22-Jun-27 10:00:00", now()));
+        assert!(!is_deletion(b"; Expires=yesterday", now()));
+        assert!(!is_deletion(b"; Expires=", now()));
+        assert!(!is_deletion(b"", now()));
+    }
+
+    #[test]
+    fn cookie_dates() {
+        assert_eq!(parse_cookie_date(b"Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_cookie_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Sun Nov  6 08:49:37 1994"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_cookie_date(b"31 Feb 2020 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 1600 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 2020 24:00:00"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 2020"), None);
+    }
+
+    #[test]
+    fn folded_fields_reveal_every_name() {
+        let s = b"a=1; Expires=Tue, 22 Jun 2027 10:00:00 GMT; Path=/, _ga=GA1; Path=/,b=2";
+        let names: Vec<_> = folded_names(s).collect();
+        assert_eq!(names, [&b"_ga"[..], b"b"]);
+        assert_eq!(
+            folded_names(b"a=1, 2, 3; Expires=Tue, 22 Jun 2027").count(),
+            0
+        );
+    }
+}
