@@ -446,6 +446,44 @@ impl RegistryBuilder {
         self
     }
 
+    /// Adds the categories and declarations of `other` that `self` does not have yet: a
+    /// category whose id is already declared, or a declaration with the same [`Match`] as
+    /// one already added, is skipped, so the site's own entries win over presets and
+    /// imports merged after them. The revision of `self` is kept.
+    ///
+    /// ```
+    /// use tower_cookie_consent::{Declaration, Registry};
+    ///
+    /// let site = Registry::builder()
+    ///     .default_categories()
+    ///     .cookie(Declaration::exact("_ga").category("statistics").purpose("ours"));
+    /// let imported = Registry::builder()
+    ///     .default_categories()
+    ///     .cookie(Declaration::exact("_ga").category("marketing").purpose("theirs"))
+    ///     .cookie(Declaration::exact("_gid").category("statistics"));
+    /// let registry = site.merge(imported).build()?;
+    /// assert_eq!(registry.lookup(b"_ga").unwrap().purpose_text(), "ours");
+    /// assert_eq!(registry.declarations().len(), 2);
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn merge(mut self, other: RegistryBuilder) -> Self {
+        let mut categories: std::collections::HashSet<String> =
+            self.categories.iter().map(|c| c.id.clone()).collect();
+        for category in other.categories {
+            if categories.insert(category.id.clone()) {
+                self.categories.push(category);
+            }
+        }
+        let mut matchers: std::collections::HashSet<Match> =
+            self.declarations.iter().map(|d| d.matcher.clone()).collect();
+        for declaration in other.declarations {
+            if matchers.insert(declaration.matcher.clone()) {
+                self.declarations.push(declaration);
+            }
+        }
+        self
+    }
+
     /// Sets the registry revision (default 0); bump it when the cookie list changes so that
     /// consent formats that record it can ask visitors again.
     pub fn revision(mut self, revision: u64) -> Self {
