@@ -113,6 +113,9 @@ pub use enforcer::{
 };
 pub use error::ConfigError;
 pub use formats::CookiesPreferences;
+pub use formats::{
+    Cookiebot, Klaro, OneTrust, OutsideRegion, Tarteaucitron, VanillaCookieConsent,
+};
 pub use layer::CookieConsentLayer;
 pub use reader::{ConsentRequest, ReadConsent};
 pub use registry::{
