@@ -113,9 +113,7 @@ pub use enforcer::{
 };
 pub use error::ConfigError;
 pub use formats::CookiesPreferences;
-pub use formats::{
-    Cookiebot, Klaro, OneTrust, OutsideRegion, Tarteaucitron, VanillaCookieConsent,
-};
+pub use formats::{Cookiebot, Klaro, OneTrust, OutsideRegion, Tarteaucitron, VanillaCookieConsent};
 pub use layer::CookieConsentLayer;
 pub use reader::{ConsentRequest, ReadConsent};
 pub use registry::{

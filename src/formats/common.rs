@@ -250,20 +250,17 @@ fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter()
-        .try_fold(0u32, |n, &b| n.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+    s.iter().try_fold(0u32, |n, &b| {
+        n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
 }
 
-/// Milliseconds since the Unix epoch of a civil date and time, `offset_minutes` east of UTC;
-/// `None` when a field is out of range or the instant is before 1970.
-pub(crate) fn civil_to_ms(
-    y: u32,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    s: u32,
-    ms: u32,
+/// Milliseconds since the Unix epoch of a civil date `(year, month, day)` and time
+/// `(hour, minute, second, millisecond)`, `offset_minutes` east of UTC; `None` when a field
+/// is out of range or the instant is before 1970.
+fn civil_to_ms(
+    (y, mo, d): (u32, u32, u32),
+    (h, mi, s, ms): (u32, u32, u32, u32),
     offset_minutes: i64,
 ) -> Option<u64> {
     if !(1..=12).contains(&mo)
@@ -330,7 +327,7 @@ pub(crate) fn parse_iso8601_ms(s: &[u8]) -> Option<u64> {
         }
         _ => return None,
     };
-    civil_to_ms(y, mo, d, h, mi, sec, ms, offset)
+    civil_to_ms((y, mo, d), (h, mi, sec, ms), offset)
 }
 
 #[cfg(test)]

@@ -253,10 +253,7 @@ fn parse_object(text: &[u8], mut member: impl FnMut(&[u8], JsValue<'_>)) -> Resu
             } else {
                 match rest.first() {
                     Some(&q @ (b'\'' | b'"')) => {
-                        let len = rest[1..]
-                            .iter()
-                            .position(|&b| b == q)
-                            .ok_or(Invalid)?;
+                        let len = rest[1..].iter().position(|&b| b == q).ok_or(Invalid)?;
                         i += len + 2;
                         JsValue::Str(&rest[1..=len])
                     }
@@ -404,7 +401,10 @@ mod tests {
     #[test]
     fn malformed_truncated_and_oversized_are_unreadable() {
         let truncated = &GRANTED[..GRANTED.len() - 20];
-        let big = format!("{{stamp:'{}',statistics:true}}", "a".repeat(MAX_CONSENT_VALUE));
+        let big = format!(
+            "{{stamp:'{}',statistics:true}}",
+            "a".repeat(MAX_CONSENT_VALUE)
+        );
         for v in [
             truncated,
             "",

@@ -639,7 +639,11 @@ mod tests {
         ] {
             assert_eq!(scan_nested(bad), Err(Invalid), "{bad:?}");
         }
-        let deep = format!("{{\"a\":{{\"b\":{}{}}}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            "{{\"a\":{{\"b\":{}{}}}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         assert_eq!(scan_nested(&deep), Err(Invalid));
     }
 

@@ -274,7 +274,8 @@ mod tests {
 
     #[test]
     fn duplicates_read_as_the_narrowest() {
-        let (r, c) = read(&[br#"klaro={"ga":true,"youtube":true}; klaro={"ga":true,"youtube":false}"#]);
+        let (r, c) =
+            read(&[br#"klaro={"ga":true,"youtube":true}; klaro={"ga":true,"youtube":false}"#]);
         assert_eq!(svc(&r, &c, "ga"), Some(true));
         assert_eq!(svc(&r, &c, "youtube"), Some(false));
         let (r, c) = read(&[br#"klaro={"ga":true,"ga":false}"#]);

@@ -4,11 +4,11 @@
 mod common;
 mod cookiebot;
 mod cookies_preferences;
+pub(crate) mod json;
 mod klaro;
 mod onetrust;
 mod tarteaucitron;
 mod vanilla_cookieconsent;
-pub(crate) mod json;
 
 pub use cookiebot::{Cookiebot, OutsideRegion};
 pub use cookies_preferences::CookiesPreferences;

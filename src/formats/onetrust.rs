@@ -319,12 +319,18 @@ mod tests {
 
     #[test]
     fn all_granted_and_all_refused() {
-        let (r, c) = read(&[&value("C0001:1,C0002:1,C0003:1,C0004:1,C0005:1", ""), CLOSED]);
+        let (r, c) = read(&[
+            &value("C0001:1,C0002:1,C0003:1,C0004:1,C0005:1", ""),
+            CLOSED,
+        ]);
         assert_eq!(
             granted(&r, &c),
             ["necessary", "functional", "statistics", "marketing"]
         );
-        let (r, c) = read(&[&value("C0001:1,C0002:0,C0003:0,C0004:0,C0005:0", ""), CLOSED]);
+        let (r, c) = read(&[
+            &value("C0001:1,C0002:0,C0003:0,C0004:0,C0005:0", ""),
+            CLOSED,
+        ]);
         assert!(c.is_decided());
         assert_eq!(granted(&r, &c), ["necessary"]);
     }
@@ -340,7 +346,10 @@ mod tests {
 
     #[test]
     fn numeric_ids_of_older_sites() {
-        let (r, c) = read(&[CLOSED, "OptanonConsent=groups=1%3A1%2C2%3A1%2C3%3A0%2C4%3A0%2C0_1234%3A1&hosts="]);
+        let (r, c) = read(&[
+            CLOSED,
+            "OptanonConsent=groups=1%3A1%2C2%3A1%2C3%3A0%2C4%3A0%2C0_1234%3A1&hosts=",
+        ]);
         assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
     }
 
@@ -383,7 +392,10 @@ mod tests {
         let v = value("C0001:1,C0002:1", "&AwaitingReconsent=true");
         let (_, c) = read(&[CLOSED, &v]);
         assert_eq!(c, Consent::undecided());
-        let (r, c) = read_with(&OneTrust::new().read_awaiting_reconsent(true), &[CLOSED, &v]);
+        let (r, c) = read_with(
+            &OneTrust::new().read_awaiting_reconsent(true),
+            &[CLOSED, &v],
+        );
         assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
     }
 

@@ -214,7 +214,13 @@ mod tests {
     fn absent_malformed_truncated_wrong_types() {
         let (_, c) = read(&["tarteaucitron_x=!gtag=true; Tarteaucitron=!gtag=true"]);
         assert_eq!(c, Consent::undecided());
-        for v in ["gtag=true", "", "!gtag", "!gtag=true!youtube", "{\"gtag\":true}"] {
+        for v in [
+            "gtag=true",
+            "",
+            "!gtag",
+            "!gtag=true!youtube",
+            "{\"gtag\":true}",
+        ] {
             let (r, c) = read(&[&format!("tarteaucitron={v}")]);
             assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
             assert_eq!(svc(&r, &c, "ga"), None);
@@ -224,14 +230,20 @@ mod tests {
         assert_eq!(svc(&r, &c, "ga"), None);
         let (r, c) = read(&["tarteaucitron=!youtube=false!gtag=TRUE!x=1"]);
         assert_eq!(svc(&r, &c, "ga"), None);
-        let big = format!("tarteaucitron=!gtag=true!x={}", "a".repeat(MAX_CONSENT_VALUE));
+        let big = format!(
+            "tarteaucitron=!gtag=true!x={}",
+            "a".repeat(MAX_CONSENT_VALUE)
+        );
         let (_, c) = read(&[&big]);
         assert_eq!(c.state(), ConsentState::Unreadable);
     }
 
     #[test]
     fn duplicates_read_as_the_narrowest() {
-        let (r, c) = read(&["tarteaucitron=!gtag=true!youtube=true", "tarteaucitron=!gtag=true!youtube=false"]);
+        let (r, c) = read(&[
+            "tarteaucitron=!gtag=true!youtube=true",
+            "tarteaucitron=!gtag=true!youtube=false",
+        ]);
         assert_eq!(svc(&r, &c, "ga"), Some(true));
         assert_eq!(svc(&r, &c, "youtube"), Some(false));
         let (r, c) = read(&["tarteaucitron=!gtag=true!gtag=false"]);

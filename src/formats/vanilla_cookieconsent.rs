@@ -203,8 +203,7 @@ impl VanillaCookieConsent {
                 if let Some(ConsentKey::Category(c)) = self.map.resolve(category, registry) {
                     has_list.insert(c);
                     if let Value::Str(service) = value {
-                        if let Some(ConsentKey::Service(s)) = self.map.resolve(service, registry)
-                        {
+                        if let Some(ConsentKey::Service(s)) = self.map.resolve(service, registry) {
                             listed[c.index()].insert(s);
                         }
                     }
@@ -350,7 +349,10 @@ mod tests {
         assert_eq!(svc(&r, &c, "ga"), Some(true));
         // Listed under a non-empty list: hotjar was switched off.
         assert_eq!(svc(&r, &c, "hotjar"), Some(false));
-        let refused = v3(r#""necessary""#, r#""necessary":[],"analytics":[],"ads":[]"#);
+        let refused = v3(
+            r#""necessary""#,
+            r#""necessary":[],"analytics":[],"ads":[]"#,
+        );
         let (r, c) = read(&[&format!("cc_cookie={refused}")]);
         assert!(c.is_decided());
         assert_eq!(granted(&r, &c), ["necessary"]);
@@ -376,12 +378,17 @@ mod tests {
 
     #[test]
     fn v2_raw_and_base64() {
-        let raw = r#"{"level":["necessary","analytics"],"revision":1,"data":null,"rfc_cookie":false}"#;
+        let raw =
+            r#"{"level":["necessary","analytics"],"revision":1,"data":null,"rfc_cookie":false}"#;
         let (r, c) = read(&[&format!("cc_cookie={raw}")]);
         assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
         assert_eq!(c.timestamp_ms(), None);
         use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-        for b64 in [STANDARD.encode(raw), URL_SAFE_NO_PAD.encode(raw), encode(&STANDARD.encode(raw))] {
+        for b64 in [
+            STANDARD.encode(raw),
+            URL_SAFE_NO_PAD.encode(raw),
+            encode(&STANDARD.encode(raw)),
+        ] {
             let (r, c) = read(&[&format!("cc_cookie={b64}")]);
             assert_eq!(granted(&r, &c), ["necessary", "statistics"], "{b64}");
         }
@@ -434,7 +441,8 @@ mod tests {
             assert!(granted(&r, &c).is_empty());
         }
         // Elements of the wrong type are skipped.
-        let (r, c) = read(&[r#"cc_cookie={"categories":[1,true,null,["analytics"],{"a":"analytics"}]}"#]);
+        let (r, c) =
+            read(&[r#"cc_cookie={"categories":[1,true,null,["analytics"],{"a":"analytics"}]}"#]);
         assert!(c.is_decided());
         assert!(granted(&r, &c).is_empty());
         let big = format!(
@@ -459,7 +467,9 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             COOKIE,
-            HeaderValue::from_static(r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#),
+            HeaderValue::from_static(
+                r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#,
+            ),
         );
         let now = SystemTime::UNIX_EPOCH - Duration::from_secs(1);
         let c = reader().read_consent(&ConsentRequest::at(&headers, &registry, now));
