@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, ETAG, HOST, LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Version};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
@@ -204,8 +204,6 @@ async fn send(
     headers: &[(&str, &str)],
     body: &'static [u8],
 ) -> (axum::http::response::Parts, Bytes) {
-    let stream = bounded(TcpStream::connect(addr)).await.expect("connect");
-    let io = TokioIo::new(stream);
     let mut request = Request::builder().method(method);
     request = match proto {
         Proto::Http1 => request
@@ -223,7 +221,17 @@ async fn send(
     let request = request
         .body(Full::new(Bytes::from_static(body)))
         .expect("valid request");
+    send_request(addr, proto, request).await
+}
 
+/// Sends `request` on a fresh connection of `proto`.
+async fn send_request(
+    addr: SocketAddr,
+    proto: Proto,
+    request: Request<Full<Bytes>>,
+) -> (axum::http::response::Parts, Bytes) {
+    let stream = bounded(TcpStream::connect(addr)).await.expect("connect");
+    let io = TokioIo::new(stream);
     let (response, connection) = match proto {
         Proto::Http1 => {
             let (mut sender, connection) = bounded(hyper::client::conn::http1::handshake(io))
@@ -434,5 +442,29 @@ async fn every_kind_of_response_is_filtered() {
             );
         }
     }
+    server.stop().await;
+}
+
+/// Real browsers send UTF-8 and Latin-1 bytes in unrelated cookies. Over HTTP/2 such a
+/// field, next to the consent field, must not hide the consent nor break the request.
+#[tokio::test]
+async fn h2c_non_utf8_neighbour_field() {
+    let server = TestServer::start().await;
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(format!("http://{}/", server.addr))
+        .version(Version::HTTP_2)
+        .header(
+            COOKIE,
+            HeaderValue::from_bytes(b"city=Z\xfcrich; note=caf\xc3\xa9").unwrap(),
+        )
+        .header(COOKIE, CONSENT)
+        .body(Full::new(Bytes::new()))
+        .expect("valid request");
+    let (head, _) = send_request(server.addr, Proto::H2c, request).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(header(&head.headers, "x-cookie-fields"), "2");
+    assert_eq!(header(&head.headers, "x-decided"), "true");
+    assert_eq!(set_cookies(&head.headers), KEPT_WITH_CONSENT);
     server.stop().await;
 }
