@@ -198,7 +198,7 @@ enum JsValue<'a> {
     Integer(u64),
     #[allow(dead_code)] // Read by tests; no consent key is a string today.
     Str(&'a [u8]),
-    /// A negative or too large integer.
+    /// `null`, or a negative or too large integer.
     Other,
 }
 
@@ -206,8 +206,8 @@ enum JsValue<'a> {
 struct Invalid;
 
 /// Parses the flat object literal Cookiebot writes: `{key:value,...}` where a key is
-/// `[A-Za-z0-9_$]+` and a value is `true`, `false`, an integer, or a string in single or
-/// double quotes (no escapes). Whitespace (SP, HTAB) is allowed between tokens.
+/// `[A-Za-z0-9_$]+` and a value is `true`, `false`, `null`, an integer, or a string in
+/// single or double quotes (no escapes). Whitespace (SP, HTAB) is allowed between tokens.
 fn parse_object(text: &[u8], mut member: impl FnMut(&[u8], JsValue<'_>)) -> Result<(), Invalid> {
     let mut i = 0usize;
     let ws = |i: &mut usize| {
@@ -250,6 +250,9 @@ fn parse_object(text: &[u8], mut member: impl FnMut(&[u8], JsValue<'_>)) -> Resu
             } else if rest.starts_with(b"false") {
                 i += 5;
                 JsValue::Bool(false)
+            } else if rest.starts_with(b"null") {
+                i += 4;
+                JsValue::Other
             } else {
                 match rest.first() {
                     Some(&q @ (b'\'' | b'"')) => {
@@ -368,6 +371,14 @@ mod tests {
         let enc = "%7Bstamp%3A%27a%2Bb%3D%3D%27%2Cnecessary%3Atrue%2Cstatistics%3Atrue%7D";
         let (r, c) = read(&[&format!("CookieConsent={enc}")]);
         assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
+    }
+
+    #[test]
+    fn real_shaped_value_with_a_tcf_string_and_null() {
+        let v = "CookieConsent={stamp:%27D9uzQbe+hGkxrU3exyTFGRFcmqsNjJ57xfHsluaOVtK03hvIyUU6mg==%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:false%2Cmarketing:true%2Cmethod:%27explicit%27%2Cver:3%2Cutc:1726912631548%2Ciab2:%27CQFTH0AQFTH0ACGABBENBHFsAP_gAEPgAAAAKbtV_G__bWlr8X73aftkeY1P9_h77sQxBhfJE-4FzLvW_JwXx2ExNA36tqIKmRIAu3bBIQNlGJDUTVCgaogVryDMaE2coTNKJ6BkiFMRM2dYCF5vm4tj-QKY5vr991dx2B-t7dr83dzyz4VHn3a5_2a0WJCd%27%2Cgacm:null%2Cregion:%27at%27}";
+        let (r, c) = read(&[v]);
+        assert_eq!(granted(&r, &c), ["necessary", "functional", "marketing"]);
+        assert_eq!(c.timestamp_ms(), Some(1_726_912_631_548));
     }
 
     #[test]

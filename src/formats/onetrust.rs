@@ -354,6 +354,15 @@ mod tests {
     }
 
     #[test]
+    fn real_shaped_value_with_stacks_vendors_and_hosts() {
+        let v = "OptanonConsent=isGpcEnabled=0&datestamp=Fri+Oct+04+2024+09%3A21%3A41+GMT%2B0800+(Central+Indonesia+Time)&version=202311.1.0&browserGpcFlag=0&isIABGlobal=false&consentId=<ID>&interactionCount=18&hosts=H68%3A1%2CH39%3A0&landingPath=NotLandingPage&groups=C0001%3A1%2CC0002%3A0%2CC0003%3A1%2CC0004%3A0%2CC0005%3A0%2CV2STACK42%3A1%2CC0015%3A1%2CC0035%3A0&genVendors=V2%3A0%2CV1%3A1%2C&geolocation=FR%3B&AwaitingReconsent=false&intType=1";
+        let (r, c) = read(&["OptanonAlertBoxClosed=2024-10-04T01:21:41.236Z", v]);
+        assert!(c.is_decided());
+        assert_eq!(granted(&r, &c), ["necessary", "functional"]);
+        assert_eq!(c.timestamp_ms(), Some(1_728_004_901_236));
+    }
+
+    #[test]
     fn encoded_ampersand_in_landing_path_creates_no_field() {
         let v = "OptanonConsent=landingPath=https%3A%2F%2Fexample.com%2F%3Fx%3D1%26groups%3DC0004%3A1%26AwaitingReconsent%3Dfalse&groups=C0004%3A0";
         let (r, c) = read(&[CLOSED, v]);

@@ -204,6 +204,16 @@ mod tests {
     }
 
     #[test]
+    fn real_shaped_values_with_an_id_entry_and_a_trailing_bang() {
+        let (r, c) = read(&[
+            "tarteaucitron=!id=a5c8155833511d18-109da518-8ba7e9a8!atinternet=true!youtube=false!gtag=true!",
+        ]);
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
+        assert_eq!(svc(&r, &c, "youtube"), Some(false));
+    }
+
+    #[test]
     fn category_keys_and_encoded_values() {
         let (r, c) = read(&["tarteaucitron=%21statistics%3Dtrue%21gtag%3Dfalse"]);
         assert!(c.is_category_granted(r.category_id("statistics").unwrap()));

@@ -360,6 +360,15 @@ mod tests {
     }
 
     #[test]
+    fn real_shaped_early_v3_value_without_services() {
+        let v = "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C%22revision%22%3A1%2C%22data%22%3Anull%2C%22consentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%2C%22consentId%22%3A%2212fd04af-0000-4000-8000-b7cf317849d1%22%7D";
+        let (r, c) = read(&[v]);
+        assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
+        assert_eq!(c.timestamp_ms(), Some(1_732_129_356_823));
+        assert_eq!(svc(&r, &c, "ga"), None);
+    }
+
+    #[test]
     fn an_empty_services_list_refuses_nothing() {
         let v = v3(r#""analytics""#, r#""analytics":[]"#);
         let (r, c) = read(&[&format!("cc_cookie={v}")]);
