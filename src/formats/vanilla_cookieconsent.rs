@@ -42,8 +42,9 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 ///   layer treats a revision older than the registry's as undecided;
 /// - `lastConsentTimestamp` (else `consentTimestamp`), ISO 8601, is the time of the choice;
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
-/// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, a
-///   truncated value or one over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
+/// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
+///   given twice (or both), `services` given twice, a truncated value or one over
+///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
 ///   [narrowest](Consent::narrowest) of all.
 ///
@@ -159,6 +160,7 @@ impl VanillaCookieConsent {
         let mut listed = [ServiceSet::EMPTY; CategoryId::MAX];
         let mut has_list = CategorySet::EMPTY;
         let mut categories_seen = false;
+        let mut services_seen = false;
         let mut wrong_type = false;
         let mut revision = None;
         let mut first_ms = None;
@@ -166,8 +168,14 @@ impl VanillaCookieConsent {
         let mut expires_ms = None;
         let scanned = scan_object_nested(json.iter().copied(), |path, value| match path {
             Path::Member(Key::Text(b"categories" | b"level")) => {
+                // Given twice (or both v2's `level` and v3's `categories`), a later list
+                // could widen an earlier one: unreadable.
+                wrong_type |= categories_seen || value != Value::Other;
                 categories_seen = true;
-                wrong_type |= value != Value::Other;
+            }
+            Path::Member(Key::Text(b"services")) => {
+                wrong_type |= services_seen;
+                services_seen = true;
             }
             Path::Element(Key::Text(b"categories" | b"level")) => {
                 if let Value::Str(name) = value {
@@ -444,6 +452,16 @@ mod tests {
             r#"{"level":true}"#,
             r#"{"categories":["analytics"],}"#,
             "W10=",
+        ] {
+            let (r, c) = read(&[&format!("cc_cookie={v}")]);
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+            assert!(granted(&r, &c).is_empty());
+        }
+        // A list given twice could widen the first one.
+        for v in [
+            r#"{"categories":["necessary"],"categories":["analytics"]}"#,
+            r#"{"level":["necessary"],"categories":["analytics"]}"#,
+            r#"{"categories":["analytics"],"services":{"analytics":["ga"]},"services":{"analytics":["hotjar"]}}"#,
         ] {
             let (r, c) = read(&[&format!("cc_cookie={v}")]);
             assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
