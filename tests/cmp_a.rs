@@ -609,6 +609,33 @@ proptest! {
         }
     }
 
+    /// The formats that close with a terminator (`}`) cannot be widened by a cut: every
+    /// strict prefix of a real-shaped value grants nothing. (OneTrust's query string and
+    /// tarteaucitron's `!` list have no terminator, so a cut can drop a later field; their
+    /// unit tests check that a cut flag never reads as a grant.)
+    #[test]
+    fn a_truncated_value_grants_nothing(cut in 0.0..1.0f64) {
+        let registry = registry();
+        let v2 = r#"{"level":["necessary","analytics","ads"],"revision":0}"#;
+        use base64::Engine;
+        let cases: Vec<(Box<dyn ReadConsent>, String)> = vec![
+            (Box::new(Cookiebot::new()), cookiebot(true, true, true)),
+            (Box::new(Cookiebot::new()), cookiebot(true, true, true).replace("%27", "'").replace("%2C", ",")),
+            (Box::new(klaro()), "klaro=%7B%22googleAnalytics%22%3Atrue%2C%22hotjar%22%3Atrue%2C%22functional%22%3Atrue%7D".into()),
+            (Box::new(klaro()), r#"klaro={"googleAnalytics":true,"hotjar":true,"functional":true}"#.into()),
+            (Box::new(vanilla()), cc_v3(r#""necessary","preferences","analytics","ads""#, r#""analytics":["ga","hotjar"]"#)),
+            (Box::new(vanilla()), format!("cc_cookie={v2}")),
+            (Box::new(vanilla()), format!("cc_cookie={}", base64::engine::general_purpose::STANDARD.encode(v2))),
+        ];
+        for (reader, full) in cases {
+            let name_len = full.find('=').unwrap() + 1;
+            let keep = name_len + ((full.len() - name_len) as f64 * cut) as usize;
+            let prefix = &full[..keep.min(full.len() - 1)];
+            let consent = read(reader.as_ref(), &registry, &headers(&[prefix]));
+            prop_assert!(grants_nothing(&consent), "{}", prefix);
+        }
+    }
+
     #[test]
     fn cookiebot_grants_exactly_what_the_value_grants(
         flags in prop::collection::vec(prop::option::of(any::<bool>()), 4),
