@@ -24,7 +24,8 @@ pub enum OutsideRegion {
 ///
 /// # Format
 ///
-/// Source: Cookiebot's developer documentation ("Server-side usage") and captured values. The
+/// Source: Cookiebot's developer documentation ("Programming Cookiebot CMP", section
+/// "Server-side usage") and captured values. The
 /// cookie-value is a JavaScript object literal, **not JSON**: keys are unquoted, strings are
 /// single-quoted, and only `'` (`%27`) and `,` (`%2C`) are percent-encoded:
 ///

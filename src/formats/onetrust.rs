@@ -8,8 +8,9 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///
 /// # Format
 ///
-/// Source: OneTrust's cookie list ("OptanonConsent", "OptanonAlertBoxClosed") and captured
-/// values. `OptanonConsent` is a query string (`application/x-www-form-urlencoded`):
+/// Source: OneTrust's knowledge base ("OneTrust Cookies"; "Publishing and Implementing Cookie
+/// Consent Scripts": the banner's own cookie is dropped once the visitor has interacted with
+/// it) and captured values. `OptanonConsent` is a query string (`application/x-www-form-urlencoded`):
 ///
 /// ```text
 /// OptanonConsent=isGpcEnabled=0&datestamp=Mon+Jan+06+2025+10%3A00%3A00+GMT%2B0100+(Central+European+Standard+Time)&version=202409.1.0&isIABGlobal=false&hosts=&consentId=<ID>&interactionCount=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0002%3A0%2CC0003%3A1%2CC0004%3A0&AwaitingReconsent=false
