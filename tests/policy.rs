@@ -6,9 +6,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-};
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
@@ -60,16 +58,23 @@ fn opendatasoft_html_has_what_a_policy_page_needs() {
     assert!(html.contains("Cookie list revision 7"));
     assert!(html.contains("data-revision=\"7\""));
     // Categories in registry order.
-    let positions: Vec<_> = ["Necessary", "Statistical", "Internal / first-party", "Third-party"]
-        .iter()
-        .map(|label| html.find(&format!("<h2>{label}</h2>")).unwrap())
-        .collect();
+    let positions: Vec<_> = [
+        "Necessary",
+        "Statistical",
+        "Internal / first-party",
+        "Third-party",
+    ]
+    .iter()
+    .map(|label| html.find(&format!("<h2>{label}</h2>")).unwrap())
+    .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]));
     assert!(html.contains("<tr><td>Opendatasoft</td><td>Authentication (front and back office)<br><span class=\"cookie-location\">this site</span></td><td><code>sessionid</code></td><td>To remember the user from one page to another.</td><td>2 weeks</td></tr>"));
     assert!(html.contains("<code>cookies_preferences</code></td><td>To remember the visitor&#39;s cookie preferences.</td><td>6 months</td>"));
     assert!(html.contains("<code>_ga_</code> <span class=\"cookie-match\">(prefix)</span>"));
     assert!(html.contains("<code>_pk_id.*</code> <span class=\"cookie-match\">(pattern)</span>"));
-    assert!(html.contains("<code>mtm_consent</code><br><span class=\"cookie-exemption\">exempt from consent</span>"));
+    assert!(html.contains(
+        "<code>mtm_consent</code><br><span class=\"cookie-exemption\">exempt from consent</span>"
+    ));
     assert!(html.contains("<span class=\"cookie-location\">xiti.com</span>"));
     assert!(html.contains("<td>2 years</td>"));
     assert!(html.contains("<td>13 months</td>"));
@@ -205,7 +210,9 @@ fn json_follows_the_schema() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    for expected in ["ga", "matomo", "at", "piano", "eulerian", "clarity", "hotjar"] {
+    for expected in [
+        "ga", "matomo", "at", "piano", "eulerian", "clarity", "hotjar",
+    ] {
         assert!(services.contains(&expected), "{expected}");
     }
 }
@@ -256,9 +263,7 @@ fn every_html_field_is_escaped() {
         // label, description, provider, function, purpose, domain (+ path)
         assert!(html.matches(HOSTILE_ESCAPED).count() >= 6, "{html}");
         assert!(html.contains("id=\"cookie-category-c&quot;&gt;&lt;script&gt;\""));
-        assert!(html.contains(
-            "<code>&lt;img/src&#39;x&#39;/onerror&quot;1&quot;&gt;</code>"
-        ));
+        assert!(html.contains("<code>&lt;img/src&#39;x&#39;/onerror&quot;1&quot;&gt;</code>"));
         assert!(html.contains("<code>a&amp;b&lt;</code>"));
     }
     let page = policy::render_html_page(&registry, &options);
@@ -316,7 +321,15 @@ fn gen_cookie(categories: usize) -> impl Strategy<Value = GenCookie> {
         proptest::option::of(any::<bool>()),
     )
         .prop_map(
-            |(kind, name, (provider, function, purpose), (domain, path), category, duration, exempt)| {
+            |(
+                kind,
+                name,
+                (provider, function, purpose),
+                (domain, path),
+                category,
+                duration,
+                exempt,
+            )| {
                 GenCookie {
                     kind,
                     name,
@@ -333,9 +346,17 @@ fn gen_cookie(categories: usize) -> impl Strategy<Value = GenCookie> {
         )
 }
 
-fn gen_registry() -> impl Strategy<Value = (Vec<(String, String, String, bool)>, Vec<GenCookie>)> {
+/// (id, label, description, consent required) of each generated category.
+type GenCategory = (String, String, String, bool);
+
+fn gen_registry() -> impl Strategy<Value = (Vec<GenCategory>, Vec<GenCookie>)> {
     proptest::collection::vec(
-        (hostile_name(), hostile_text(), hostile_text(), any::<bool>()),
+        (
+            hostile_name(),
+            hostile_text(),
+            hostile_text(),
+            any::<bool>(),
+        ),
         1..5,
     )
     .prop_flat_map(|categories| {
@@ -472,7 +493,11 @@ fn service() -> CookiePolicyService {
 }
 
 fn request(method: Method, path: &str) -> Request<()> {
-    Request::builder().method(method).uri(path).body(()).unwrap()
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .body(())
+        .unwrap()
 }
 
 async fn call(service: &CookiePolicyService, request: Request<()>) -> Response<String> {
@@ -502,7 +527,10 @@ async fn get_serves_the_html_page_and_the_json() {
 
     let json = call(&service, request(Method::GET, "/cookies-policy.json?x=1")).await;
     assert_eq!(json.status(), StatusCode::OK);
-    assert_eq!(json.headers()[CONTENT_TYPE], "application/json; charset=utf-8");
+    assert_eq!(
+        json.headers()[CONTENT_TYPE],
+        "application/json; charset=utf-8"
+    );
     assert_eq!(json.body(), &policy::to_json(&registry));
     assert_ne!(json.headers()[ETAG], html_etag.as_str());
 
@@ -526,7 +554,10 @@ async fn head_has_the_headers_and_no_body() {
 #[tokio::test]
 async fn if_none_match_gives_304() {
     let service = service();
-    let etag = call(&service, request(Method::GET, "/cookies-policy")).await.headers()[ETAG].clone();
+    let etag = call(&service, request(Method::GET, "/cookies-policy"))
+        .await
+        .headers()[ETAG]
+        .clone();
     for method in [Method::GET, Method::HEAD] {
         let mut req = request(method.clone(), "/cookies-policy");
         req.headers_mut().insert(IF_NONE_MATCH, etag.clone());
@@ -541,11 +572,17 @@ async fn if_none_match_gives_304() {
     let weak = format!("\"nope\", W/{}", etag.to_str().unwrap());
     for value in [weak.as_str(), "*"] {
         let mut req = request(Method::GET, "/cookies-policy");
-        req.headers_mut().insert(IF_NONE_MATCH, value.parse().unwrap());
-        assert_eq!(call(&service, req).await.status(), StatusCode::NOT_MODIFIED, "{value}");
+        req.headers_mut()
+            .insert(IF_NONE_MATCH, value.parse().unwrap());
+        assert_eq!(
+            call(&service, req).await.status(),
+            StatusCode::NOT_MODIFIED,
+            "{value}"
+        );
     }
     let mut req = request(Method::GET, "/cookies-policy");
-    req.headers_mut().insert(IF_NONE_MATCH, "\"stale\"".parse().unwrap());
+    req.headers_mut()
+        .insert(IF_NONE_MATCH, "\"stale\"".parse().unwrap());
     assert_eq!(call(&service, req).await.status(), StatusCode::OK);
     // The JSON's tag is not the page's.
     let mut req = request(Method::GET, "/cookies-policy.json");
@@ -556,14 +593,23 @@ async fn if_none_match_gives_304() {
 #[tokio::test]
 async fn other_paths_are_404_and_other_methods_405() {
     let service = service();
-    for path in ["/", "/cookies-policy/", "/cookies-policy.html", "/COOKIES-POLICY"] {
+    for path in [
+        "/",
+        "/cookies-policy/",
+        "/cookies-policy.html",
+        "/COOKIES-POLICY",
+    ] {
         let response = call(&service, request(Method::GET, path)).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
         for path in ["/cookies-policy", "/cookies-policy.json"] {
             let response = call(&service, request(method.clone(), path)).await;
-            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
             assert_eq!(response.headers()[ALLOW], "GET, HEAD");
         }
     }
@@ -584,30 +630,39 @@ async fn paths_page_options_and_cache_control_are_configurable() {
     assert_eq!(default.paths(), ("/cookies-policy", "/cookies-policy.json"));
     let html = call(&service, request(Method::GET, "/legal/cookies")).await;
     assert_eq!(html.status(), StatusCode::OK);
-    assert!(html.body().starts_with("<!doctype html>\n<html lang=\"fr\">"));
+    assert!(html
+        .body()
+        .starts_with("<!doctype html>\n<html lang=\"fr\">"));
     assert!(html.body().contains("<title>Cookies</title>"));
     assert_eq!(html.headers()[CACHE_CONTROL], "no-cache");
     let old = call(&default, request(Method::GET, "/cookies-policy")).await;
     assert_ne!(html.headers()[ETAG], old.headers()[ETAG]);
     assert_eq!(
-        call(&service, request(Method::GET, "/api/cookies")).await.status(),
+        call(&service, request(Method::GET, "/api/cookies"))
+            .await
+            .status(),
         StatusCode::OK
     );
     assert_eq!(
-        call(&service, request(Method::GET, "/cookies-policy")).await.status(),
+        call(&service, request(Method::GET, "/cookies-policy"))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
-    assert!(CookiePolicyService::new(&registry).cache_control("bad\nvalue").is_err());
+    assert!(CookiePolicyService::new(&registry)
+        .cache_control("bad\nvalue")
+        .is_err());
 }
 
 #[tokio::test]
 async fn any_request_body_is_accepted() {
     let mut service = service();
     let request = Request::get("/cookies-policy.json")
-        .body(http_body_util::Full::new(bytes::Bytes::from_static(b"ignored")))
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(
+            b"ignored",
+        )))
         .unwrap();
-    let response: Result<Response<String>, Infallible> =
-        Service::call(&mut service, request).await;
+    let response: Result<Response<String>, Infallible> = Service::call(&mut service, request).await;
     assert_eq!(response.unwrap().status(), StatusCode::OK);
 }
 
@@ -626,23 +681,43 @@ async fn works_behind_axum_route_service_and_fallback_service() {
             .unwrap()
     };
 
-    let response = app.clone().oneshot(get("/cookies-policy", Method::GET)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/cookies-policy", Method::GET))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert!(body.starts_with(b"<!doctype html>"));
 
     // Through the fallback: the JSON, the renamed page, and 404 for the rest.
-    let response = app.clone().oneshot(get("/cookies-policy.json", Method::GET)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/cookies-policy.json", Method::GET))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let json: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["revision"], 1);
-    let response = app.clone().oneshot(get("/other-policy", Method::GET)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/other-policy", Method::GET))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let response = app.clone().oneshot(get("/missing", Method::GET)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/missing", Method::GET))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let response = app.clone().oneshot(get("/cookies-policy", Method::POST)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/cookies-policy", Method::POST))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()[ALLOW], "GET, HEAD");
     let response = app.oneshot(get("/", Method::GET)).await.unwrap();

@@ -90,7 +90,12 @@ fn opendatasoft_necessary_cookies_are_the_published_ones() {
         .collect();
     assert_eq!(
         necessary,
-        ["sessionid", "django_language", "csrftoken", "cookies_preferences"]
+        [
+            "sessionid",
+            "django_language",
+            "csrftoken",
+            "cookies_preferences"
+        ]
     );
 }
 
@@ -227,7 +232,12 @@ fn common_trackers_declares_every_listed_tool() {
         (b"_clsk", "clarity", "statistics", Some(DAY)),
         (b"_uetvid", "microsoft_ads", "marketing", Some(390 * DAY)),
         (b"MUID", "microsoft_ads", "marketing", Some(390 * DAY)),
-        (b"_hjSessionUser_123456", "hotjar", "statistics", Some(365 * DAY)),
+        (
+            b"_hjSessionUser_123456",
+            "hotjar",
+            "statistics",
+            Some(365 * DAY),
+        ),
         (b"_hjSession_123456", "hotjar", "statistics", Some(1800)),
         (b"_hjDonePolls", "hotjar", "statistics", Some(365 * DAY)),
         (b"_pk_id.1.1fff", "matomo", "statistics", Some(390 * DAY)),
@@ -237,8 +247,18 @@ fn common_trackers_declares_every_listed_tool() {
         (b"_ttp", "tiktok", "marketing", Some(390 * DAY)),
         (b"__stripe_mid", "stripe", "necessary", Some(365 * DAY)),
         (b"__cf_bm", "cloudflare", "necessary", Some(1800)),
-        (b"intercom-id-abc123", "intercom", "functional", Some(270 * DAY)),
-        (b"intercom-session-abc123", "intercom", "functional", Some(7 * DAY)),
+        (
+            b"intercom-id-abc123",
+            "intercom",
+            "functional",
+            Some(270 * DAY),
+        ),
+        (
+            b"intercom-session-abc123",
+            "intercom",
+            "functional",
+            Some(7 * DAY),
+        ),
         (b"YSC", "youtube", "marketing", None),
     ];
     for (name, service, category, duration) in samples {
@@ -265,7 +285,10 @@ fn common_trackers_declares_every_listed_tool() {
 fn every_preset_declaration_is_documented() {
     for (preset, registry) in [
         ("opendatasoft", presets::opendatasoft().build().unwrap()),
-        ("common_trackers", presets::common_trackers().build().unwrap()),
+        (
+            "common_trackers",
+            presets::common_trackers().build().unwrap(),
+        ),
     ] {
         for d in registry.declarations() {
             let name = d.matcher().as_str();

@@ -50,7 +50,12 @@ pub fn common_trackers() -> RegistryBuilder {
                 .function(function)
         }
     };
-    let ads = tool("marketing", "google_ads", "Google", "Google Ads / DoubleClick");
+    let ads = tool(
+        "marketing",
+        "google_ads",
+        "Google",
+        "Google Ads / DoubleClick",
+    );
     let meta = tool("marketing", "meta_pixel", "Meta", "Meta Pixel");
     let clarity = tool("statistics", "clarity", "Microsoft", "Microsoft Clarity");
     let uet = tool(
@@ -72,7 +77,12 @@ pub fn common_trackers() -> RegistryBuilder {
     let stripe = tool("necessary", "stripe", "Stripe", "Stripe.js payments");
     let cloudflare = tool("necessary", "cloudflare", "Cloudflare", "Cloudflare");
     let intercom = tool("functional", "intercom", "Intercom", "Intercom Messenger");
-    let youtube = tool("marketing", "youtube", "Google (YouTube)", "YouTube embedded videos");
+    let youtube = tool(
+        "marketing",
+        "youtube",
+        "Google (YouTube)",
+        "YouTube embedded videos",
+    );
 
     crate::Registry::builder()
         .default_categories()

@@ -105,7 +105,9 @@ fn matomo(category: &str) -> Vec<Declaration> {
     };
     vec![
         pk(Declaration::pattern("_pk_id.*"))
-            .purpose("Keeps a random visitor identifier and the dates of the first and last visits.")
+            .purpose(
+                "Keeps a random visitor identifier and the dates of the first and last visits.",
+            )
             .duration(months(13)),
         pk(Declaration::pattern("_pk_ses.*"))
             .purpose("Groups the pages of one visit.")
@@ -120,7 +122,9 @@ fn matomo(category: &str) -> Vec<Declaration> {
             .purpose("Keeps heatmap and session-recording state for the current visit.")
             .duration(minutes(30)),
         pk(Declaration::prefix("_pk_testcookie"))
-            .purpose("Checks that the browser accepts cookies; deleted at once, holds no identifier.")
+            .purpose(
+                "Checks that the browser accepts cookies; deleted at once, holds no identifier.",
+            )
             .exempt(),
         pk(Declaration::exact("mtm_consent"))
             .purpose("Remembers that the visitor agreed to be measured; holds no identifier.")
@@ -131,7 +135,9 @@ fn matomo(category: &str) -> Vec<Declaration> {
             .duration(years(30))
             .exempt(),
         pk(Declaration::exact("mtm_cookie_consent"))
-            .purpose("Remembers that the visitor agreed to measurement cookies; holds no identifier.")
+            .purpose(
+                "Remembers that the visitor agreed to measurement cookies; holds no identifier.",
+            )
             .duration(years(30))
             .exempt(),
     ]
@@ -148,7 +154,12 @@ mod tests {
         let a = opendatasoft().build().unwrap();
         let b = common_trackers().build().unwrap();
         for name in [&b"_ga"[..], b"_ga_X1", b"_pk_id.1.ab", b"mtm_consent"] {
-            assert_eq!(a.lookup(name), b.lookup(name), "{}", String::from_utf8_lossy(name));
+            assert_eq!(
+                a.lookup(name),
+                b.lookup(name),
+                "{}",
+                String::from_utf8_lossy(name)
+            );
         }
     }
 
