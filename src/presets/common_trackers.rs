@@ -9,7 +9,7 @@ use crate::{Declaration, RegistryBuilder};
 ///
 /// | service | tool | category | cookies | source |
 /// |---|---|---|---|---|
-/// | `ga` | Google Analytics 4 and Universal Analytics | statistics | `_ga`, `_ga_*`, `_gid`, `_gat`, `_dc_gtm_*`, `AMP_TOKEN` | Google, "[GA4] Cookie usage on websites"; "Google Analytics cookie usage on websites" |
+/// | `ga` | Google Analytics 4 and Universal Analytics | statistics | `_ga`, `_ga_*`, `_gid`, `_gat`, `_dc_gtm_*`, `AMP_TOKEN` | Google, "\[GA4\] Cookie usage on websites"; "Google Analytics cookie usage on websites" |
 /// | `google_ads` | Google Ads, Ad Manager, DoubleClick | marketing | `_gcl_au`, `_gcl_aw`, `_gcl_dc`, `_gac_*`, `__gads`, `__gpi`; on `doubleclick.net`: `IDE`, `DSID`, `test_cookie` | Google, "Our advertising and measurement cookies" |
 /// | `meta_pixel` | Meta Pixel | marketing | `_fbp`, `_fbc`; on `facebook.com`: `fr` | Meta for Developers, "About cookie settings for your Meta Pixel" / "fbp and fbc parameters" |
 /// | `clarity` | Microsoft Clarity | statistics | `_clck`, `_clsk`; on `clarity.ms`: `CLID`, `ANONCHK`, `MR`, `SM` | Microsoft Learn, "Clarity cookies" |

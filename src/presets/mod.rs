@@ -1,8 +1,9 @@
 //! Ready-made registries for common platforms and third-party tools.
 //!
-//! Each preset returns a [`RegistryBuilder`] the site extends and then builds. Presets are
-//! meant to be merged *after* the site's own entries with [`RegistryBuilder::merge`], so the
-//! site's own categories and declarations win:
+//! Each preset returns a [`RegistryBuilder`](crate::RegistryBuilder) the site extends and
+//! then builds. Presets are meant to be merged *after* the site's own entries with
+//! [`RegistryBuilder::merge`](crate::RegistryBuilder::merge), so the site's own categories
+//! and declarations win:
 //!
 //! ```
 //! use tower_cookie_consent::{presets, Declaration, Registry};
@@ -61,7 +62,7 @@ const fn years(n: u64) -> Duration {
 }
 
 /// Google Analytics, service `ga`: GA4 (gtag.js) and Universal Analytics (analytics.js)
-/// cookies, from Google's "[GA4] Cookie usage on websites" and "Google Analytics cookie
+/// cookies, from Google's "\[GA4\] Cookie usage on websites" and "Google Analytics cookie
 /// usage on websites" (Universal Analytics) pages.
 fn google_analytics(category: &str) -> Vec<Declaration> {
     let ga = |d: Declaration| {

@@ -27,7 +27,7 @@ use crate::{Category, CookiesPreferences, Declaration, RegistryBuilder};
 ///   "Managing tracking"), each under the service id the platform's `cookies_preferences`
 ///   cookie uses:
 ///   - `ga`, Google Analytics 4 and Universal Analytics: `_ga`, `_ga_*`, `_gid`, `_gat`,
-///     `_dc_gtm_*`, `AMP_TOKEN` (Google, "[GA4] Cookie usage on websites" and the Universal
+///     `_dc_gtm_*`, `AMP_TOKEN` (Google, "\[GA4\] Cookie usage on websites" and the Universal
 ///     Analytics cookie usage page);
 ///   - `matomo`: `_pk_id.*`, `_pk_ses.*`, `_pk_ref.*`, `_pk_cvar.*`, `_pk_hsr.*`,
 ///     `_pk_testcookie*`, `mtm_consent`, `mtm_consent_removed`, `mtm_cookie_consent`
