@@ -51,7 +51,7 @@ impl PageOptions {
     pub const DEFAULT_CSS: &'static str = "body{font-family:system-ui,sans-serif;line-height:1.5;\
 max-width:72rem;margin:0 auto;padding:1rem}table{border-collapse:collapse;width:100%}\
 th,td{border:1px solid #ccc;padding:.4rem;text-align:left;vertical-align:top}\
-code{font-size:.95em}.cookie-match,.cookie-exemption,.cookie-location{color:#555;font-size:.9em}";
+td:last-child{white-space:nowrap}code{font-size:.95em}.cookie-match,.cookie-exemption,.cookie-location{color:#555;font-size:.9em}";
 
     /// Sets the page title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
