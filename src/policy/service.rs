@@ -199,9 +199,9 @@ impl CookiePolicyService {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Other`](crate::ConfigError::Other) when `value` is not a valid header
-    /// value (a control character other than HTAB, or a byte above 0x7E is not allowed by
-    /// RFC 9110 §5.5 for this crate's purposes).
+    /// [`ConfigError::Other`](crate::ConfigError::Other) when `value` cannot be a field
+    /// value (RFC 9110 §5.5): it holds a control character other than HTAB (CR and LF
+    /// included) or DEL.
     pub fn cache_control(self, value: &str) -> Result<Self, crate::ConfigError> {
         let value = HeaderValue::from_str(value).map_err(|e| {
             crate::ConfigError::Other(format!("invalid Cache-Control value {value:?}: {e}"))
