@@ -253,12 +253,12 @@ pub fn common_trackers() -> RegistryBuilder {
                 .duration(minutes(30))
                 .http_only(true),
             cloudflare(Declaration::exact("cf_clearance"))
-                .purpose("Records that the browser passed a Cloudflare challenge (lifetime set by the site, 30 minutes by default).")
-                .duration(minutes(30))
+                .purpose("Records that the browser passed a Cloudflare challenge; kept for the site's challenge passage time, 30 minutes by default and at most 1 year.")
+                .duration(years(1))
                 .http_only(true),
             cloudflare(Declaration::exact("__cflb"))
-                .purpose("Keeps the visitor on the same server (Cloudflare load balancing session affinity).")
-                .duration(hours(23))
+                .purpose("Keeps the visitor on the same server (Cloudflare load balancing session affinity), from a few seconds up to 24 hours as the site sets it.")
+                .duration(hours(24))
                 .http_only(true),
             cloudflare(Declaration::exact("_cfuvid"))
                 .purpose("Tells apart visitors sharing an IP address for rate limiting.")
