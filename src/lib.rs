@@ -112,7 +112,10 @@ pub use enforcer::{
     DEFAULT_MAX_CONSENT_AGE, SEC_GPC,
 };
 pub use error::ConfigError;
-pub use formats::CookiesPreferences;
+pub use formats::{
+    Complianz, CookieYes, CookiesPreferences, DjangoCookieConsent, FirstDecided, TcString, Tcf,
+    TcfError,
+};
 pub use layer::CookieConsentLayer;
 pub use reader::{ConsentRequest, ReadConsent};
 pub use registry::{
