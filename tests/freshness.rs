@@ -115,7 +115,10 @@ fn layer() -> CookieConsentLayer {
 
 #[test]
 fn default_maximum_age_is_thirteen_months() {
-    assert_eq!(DEFAULT_MAX_CONSENT_AGE, Duration::from_secs(395 * 24 * 3600));
+    assert_eq!(
+        DEFAULT_MAX_CONSENT_AGE,
+        Duration::from_secs(395 * 24 * 3600)
+    );
 }
 
 #[tokio::test]

@@ -210,7 +210,9 @@ async fn applies_whatever_the_consent_format() {
         .as_bytes()
         .chunks(6)
         .map(|c| {
-            let v = c.iter().fold(0usize, |v, &b| v << 1 | usize::from(b == b'1'));
+            let v = c
+                .iter()
+                .fold(0usize, |v, &b| v << 1 | usize::from(b == b'1'));
             alphabet[v] as char
         })
         .collect();
