@@ -259,6 +259,59 @@ async fn first_decided_through_the_layer() {
     assert_eq!(decision.consent().state(), ConsentState::Unreadable);
 }
 
+/// For each reader, a cookie that grants statistics.
+fn statistics_granting() -> Vec<(Box<dyn ReadConsent>, String)> {
+    vec![
+        (
+            Box::new(CookieYes::new()),
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes".to_owned(),
+        ),
+        (
+            Box::new(Complianz::new()),
+            "cmplz_statistics=allow".to_owned(),
+        ),
+        (
+            Box::new(DjangoCookieConsent::new()),
+            "cookie_consent=statistics=2024-05-02T10:20:30+00:00".to_owned(),
+        ),
+        (
+            Box::new(Tcf::new()),
+            format!("euconsent-v2={}", tc_string(&[1, 8, 9], now_ds())),
+        ),
+    ]
+}
+
+#[test]
+fn non_utf8_neighbours_do_not_hide_consent() {
+    for (reader, cookie) in statistics_granting() {
+        let mut field = b"lang=fran\xe7ais; x=\xff\xfe; ".to_vec();
+        field.extend_from_slice(cookie.as_bytes());
+        field.extend_from_slice(b"; y=caf\xc3\xa9");
+        let (r, c) = read(&*reader, &[field]);
+        assert!(granted(&r, &c, "statistics"), "{cookie}");
+        // And in a separate `Cookie` field (HTTP/2).
+        let (r, c) = read(&*reader, &[b"a=\xff".to_vec(), cookie.clone().into_bytes()]);
+        assert!(granted(&r, &c, "statistics"), "{cookie}");
+    }
+}
+
+#[test]
+fn similar_cookie_names_are_not_read() {
+    for (reader, cookie) in statistics_granting() {
+        let (name, value) = cookie.split_once('=').unwrap();
+        for other in [
+            name.to_uppercase(),
+            format!("{name}_set"),
+            format!("x{name}"),
+            format!("{name} x"),
+        ] {
+            let (r, c) = read(&*reader, &[format!("{other}={value}").into_bytes()]);
+            assert_eq!(c, Consent::undecided(), "{other}");
+            assert!(!granted(&r, &c, "statistics"));
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Property tests
 // ---------------------------------------------------------------------------------------

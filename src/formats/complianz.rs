@@ -23,10 +23,12 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///   refuses it too, so that a broken duplicate can never leave a grant standing;
 /// - `cmplz_consented_services` is a JSON object (raw, as Complianz writes it, or
 ///   percent-encoded) of per-service choices, read as registry service or category ids;
-///   members that are not booleans, or an object that does not parse, decide nothing;
+///   members that are not booleans decide nothing; a copy that does not parse grants
+///   nothing, and withdraws the service grants of the other copies;
 /// - the visitor has **decided** when at least one category cookie reads `allow` or `deny`,
-///   or the services cookie holds a choice; category cookies that are all unreadable read
-///   as [unreadable](Consent::unreadable); no category cookie at all, even with
+///   or the services cookie holds a choice; category cookies that are all unreadable, or
+///   a services cookie that does not parse, with no choice besides, read as
+///   [unreadable](Consent::unreadable); no category cookie at all, even with
 ///   `cmplz_banner-status=dismissed`, is [undecided](Consent::undecided);
 /// - a category cookie present more than once is granted only if every copy allows it;
 /// - the format records no time of choice (Complianz expires its cookies itself, after
@@ -88,6 +90,10 @@ const NOT_CATEGORIES: [&str; 5] = [
     "consent_status",
 ];
 
+/// Complianz cookies that record the choice, besides the category cookies (`cmplz_id`, a
+/// visitor id for records of consent, is not among them: declare it if you use it).
+const CHOICE_COOKIES: [&str; 3] = ["banner-status", "consented_services", "policy_id"];
+
 impl Complianz {
     /// The cookie-name prefix Complianz uses by default, `cmplz_`.
     pub const DEFAULT_PREFIX: &'static str = "cmplz_";
@@ -140,6 +146,8 @@ impl ReadConsent for Complianz {
         let registry = request.registry();
         let prefix = self.prefix.as_bytes();
         let mut tally = Tally::default();
+        let mut services = Tally::default();
+        let mut services_broken = false;
         let mut categories_seen = false;
         let mut choice = false;
         for (name, value) in request.cookies().iter() {
@@ -147,7 +155,11 @@ impl ReadConsent for Complianz {
                 continue;
             };
             if rest == b"consented_services" {
-                choice |= self.read_services(value, request, &mut tally);
+                match self.read_services(value, request, &mut services) {
+                    Services::Choice => choice = true,
+                    Services::Empty => {}
+                    Services::Broken => services_broken = true,
+                }
                 continue;
             }
             if NOT_CATEGORIES.iter().any(|n| n.as_bytes() == rest) {
@@ -171,9 +183,14 @@ impl ReadConsent for Complianz {
                 _ => tally.vote(target, false),
             }
         }
+        if services_broken {
+            // A broken copy next to a readable one: keep its refusals, drop its grants.
+            services = services.refusals_only();
+        }
+        tally.merge(&services);
         if choice {
             tally.into_consent()
-        } else if categories_seen {
+        } else if categories_seen || services_broken {
             Consent::unreadable()
         } else {
             Consent::undecided()
@@ -181,7 +198,7 @@ impl ReadConsent for Complianz {
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {
-        NOT_CATEGORIES
+        CHOICE_COOKIES
             .iter()
             .copied()
             .chain(self.mapping.names())
@@ -191,10 +208,18 @@ impl ReadConsent for Complianz {
 }
 
 impl Complianz {
-    /// Reads `cmplz_consented_services`; whether it held a choice.
-    fn read_services(&self, value: &[u8], request: &ConsentRequest<'_>, tally: &mut Tally) -> bool {
-        if value.is_empty() || value.len() > MAX_CONSENT_VALUE {
-            return false;
+    /// Reads `cmplz_consented_services` into `tally`.
+    fn read_services(
+        &self,
+        value: &[u8],
+        request: &ConsentRequest<'_>,
+        tally: &mut Tally,
+    ) -> Services {
+        if value.is_empty() {
+            return Services::Empty;
+        }
+        if value.len() > MAX_CONSENT_VALUE {
+            return Services::Broken;
         }
         let registry = request.registry();
         let mut local = Tally::default();
@@ -205,12 +230,25 @@ impl Complianz {
                 local.vote(registry.consent_key(key), yes);
             }
         });
-        if scanned.is_err() || !choice {
-            return false;
+        if scanned.is_err() {
+            return Services::Broken;
+        }
+        if !choice {
+            return Services::Empty;
         }
         tally.merge(&local);
-        true
+        Services::Choice
     }
+}
+
+/// What a `cmplz_consented_services` cookie held.
+enum Services {
+    /// At least one boolean member.
+    Choice,
+    /// Nothing (empty value, `{}`, or no boolean member).
+    Empty,
+    /// Not a JSON object, or too long.
+    Broken,
 }
 
 #[cfg(test)]
@@ -316,7 +354,21 @@ mod tests {
         assert_eq!(c, Consent::undecided());
         assert_eq!(c.service_decision(r.service_id("youtube").unwrap()), None);
         let (_, c) = read(&[r#"cmplz_consented_services={"youtube":true"#]);
-        assert_eq!(c, Consent::undecided());
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        // A broken copy withdraws the grants of a readable one, not its refusals.
+        let (r, c) = read(&[
+            r#"cmplz_marketing=deny; cmplz_consented_services={"youtube":true}"#,
+            r#"cmplz_consented_services={"youtube":tru"#,
+        ]);
+        assert_eq!(c.service_decision(r.service_id("youtube").unwrap()), None);
+        let (r, c) = read(&[
+            r#"cmplz_marketing=deny; cmplz_consented_services={"youtube":false}"#,
+            r#"cmplz_consented_services=%7B"#,
+        ]);
+        assert_eq!(
+            c.service_decision(r.service_id("youtube").unwrap()),
+            Some(false)
+        );
     }
 
     #[test]

@@ -80,6 +80,15 @@ impl Tally {
         self.services_refused = self.services_refused.union(&other.services_refused);
     }
 
+    /// The refusals alone.
+    pub(super) fn refusals_only(self) -> Self {
+        Self {
+            refused: self.refused,
+            services_refused: self.services_refused,
+            ..Self::default()
+        }
+    }
+
     /// A decided consent holding the votes.
     pub(super) fn into_consent(self) -> Consent {
         let mut consent = Consent::decided();

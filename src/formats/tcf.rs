@@ -379,14 +379,6 @@ impl Tcf {
                 (Some(ConsentKey::Service(s)), false) => consent.refuse_service(s),
             }
         }
-        // Refusals win over grants when two mappings name the same service.
-        for (id, mask) in &self.targets {
-            if let Some(ConsentKey::Service(s)) = registry.consent_key(id.as_bytes()) {
-                if !tc.consents_to(*mask) {
-                    consent.refuse_service(s);
-                }
-            }
-        }
         consent.set_timestamp_ms(Some(tc.last_updated_ms()));
         consent
     }
