@@ -282,6 +282,37 @@ fn statistics_granting() -> Vec<(Box<dyn ReadConsent>, String)> {
 }
 
 #[test]
+fn reading_does_not_allocate() {
+    let mut cases = statistics_granting();
+    cases.push((
+        Box::new(CookieYes::new()),
+        "cookieyes-consent=consentid%3Ax%2Cconsent%3Ayes%2Caction%3Ayes%2Canalytics%3Ayes"
+            .to_owned(),
+    ));
+    cases.push((
+        Box::new(Complianz::new()),
+        "cmplz_statistics=allow; cmplz_consented_services=%7B%22ga%22%3Atrue%7D; cmplz_marketing=deny"
+            .to_owned(),
+    ));
+    cases.push((
+        Box::new(FirstDecided::new().with(CookieYes::new()).with(Tcf::new())),
+        format!("euconsent-v2={}", tc_string(&[1, 8, 9], now_ds())),
+    ));
+    for (reader, cookie) in cases {
+        let registry = registry();
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        let request = ConsentRequest::new(&headers, &registry);
+        let mut consent = None;
+        let info = allocation_counter::measure(|| {
+            consent = Some(reader.read_consent(&request));
+        });
+        assert!(consent.unwrap().is_decided(), "{cookie}");
+        assert_eq!(info.count_total, 0, "{cookie}");
+    }
+}
+
+#[test]
 fn non_utf8_neighbours_do_not_hide_consent() {
     for (reader, cookie) in statistics_granting() {
         let mut field = b"lang=fran\xe7ais; x=\xff\xfe; ".to_vec();

@@ -1,5 +1,4 @@
-use super::tally::{decode, narrow, Mapping, Tally};
-use super::MAX_CONSENT_VALUE;
+use super::tally::{narrow, with_decoded, Mapping, Tally};
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
 
@@ -24,7 +23,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///   not the date of the choice) and unknown keys are ignored: the format records no
 ///   time of choice, so the maximum consent age cannot apply (CookieYes itself expires the
 ///   cookie, after one year by default);
-/// - a pair without `:` or a value over [`MAX_CONSENT_VALUE`] bytes reads as
+/// - a pair without `:` or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes reads as
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
 ///   [narrowest](Consent::narrowest) of all; a key given twice is refused if any refuses.
 ///
@@ -45,6 +44,8 @@ use crate::reader::{ConsentRequest, ReadConsent};
 /// Any other slug (custom CookieYes categories) is read as the registry category or service
 /// id of the same name. Change the table with [`map`](CookieYes::map) and
 /// [`ignore`](CookieYes::ignore).
+///
+/// Reading does not allocate.
 ///
 /// ```
 /// use http::{HeaderMap, HeaderValue, header::COOKIE};
@@ -122,10 +123,10 @@ impl CookieYes {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        let mut buf = [0u8; MAX_CONSENT_VALUE];
-        let Some(value) = decode(value, &mut buf) else {
-            return Consent::unreadable();
-        };
+        with_decoded(value, |value| self.parse(value, request)).unwrap_or_else(Consent::unreadable)
+    }
+
+    fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
         let mut tally = Tally::default();
         let mut refusals = Tally::default();

@@ -1,5 +1,4 @@
-use super::tally::{decode, narrow, Mapping, Tally};
-use super::MAX_CONSENT_VALUE;
+use super::tally::{narrow, with_decoded, Mapping, Tally};
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
 
@@ -23,7 +22,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 /// - Django's response cookies quote a value holding `=` (`"…"`, RFC 6265 `cookie-value`):
 ///   one pair of surrounding double quotes is removed; percent-encoded values are read too;
 /// - a group named twice is refused if any occurrence declines it;
-/// - a pair without `=`, or a value over [`MAX_CONSENT_VALUE`] bytes, reads as
+/// - a pair without `=`, or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes, reads as
 ///   [unreadable](Consent::unreadable) (the app's own parser raises on it); an empty value
 ///   is [undecided](Consent::undecided); the cookie present more than once reads as the
 ///   [narrowest](Consent::narrowest) of all;
@@ -119,10 +118,11 @@ impl DjangoCookieConsent {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        let mut buf = [0u8; MAX_CONSENT_VALUE];
-        let Some(mut value) = decode(value, &mut buf) else {
-            return Consent::unreadable();
-        };
+        with_decoded(value, |value| self.parse(value, request)).unwrap_or_else(Consent::unreadable)
+    }
+
+    fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
+        let mut value = value;
         if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
             value = &value[1..value.len() - 1];
         }

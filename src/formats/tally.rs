@@ -105,18 +105,23 @@ impl Tally {
     }
 }
 
-/// Percent-decodes `value` into `buf` (RFC 3986 `%XX`; `+` stays `+`); `None` if `value`
-/// is longer than [`MAX_CONSENT_VALUE`]. Decoding never makes a value longer.
-pub(super) fn decode<'b>(value: &[u8], buf: &'b mut [u8; MAX_CONSENT_VALUE]) -> Option<&'b [u8]> {
+/// Calls `f` with `value` percent-decoded (RFC 3986 `%XX`; `+` stays `+`), decoding into a
+/// stack buffer only when `value` holds a `%`; `None` if `value` is longer than
+/// [`MAX_CONSENT_VALUE`]. Does not allocate.
+pub(super) fn with_decoded<R>(value: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if value.len() > MAX_CONSENT_VALUE {
         return None;
     }
+    if !value.contains(&b'%') {
+        return Some(f(value));
+    }
+    let mut buf = [0u8; MAX_CONSENT_VALUE];
     let mut len = 0;
     for b in percent_decode(value) {
         buf[len] = b;
         len += 1;
     }
-    Some(&buf[..len])
+    Some(f(&buf[..len]))
 }
 
 /// Combines the readings of a cookie present more than once (see [`Consent::narrowest`]).
@@ -133,10 +138,11 @@ mod tests {
 
     #[test]
     fn decode_handles_raw_encoded_and_oversized() {
-        let mut buf = [0u8; MAX_CONSENT_VALUE];
-        assert_eq!(decode(b"a%3Ab%2Cc+d", &mut buf), Some(&b"a:b,c+d"[..]));
-        assert_eq!(decode(b"100%", &mut buf), Some(&b"100%"[..]));
-        let big = vec![b'a'; MAX_CONSENT_VALUE + 1];
-        assert_eq!(decode(&big, &mut buf), None);
+        let decode = |v: &[u8]| with_decoded(v, <[u8]>::to_vec);
+        assert_eq!(decode(b"a%3Ab%2Cc+d"), Some(b"a:b,c+d".to_vec()));
+        assert_eq!(decode(b"100%"), Some(b"100%".to_vec()));
+        assert_eq!(decode(b"a:b"), Some(b"a:b".to_vec()));
+        let big = vec![b'%'; MAX_CONSENT_VALUE + 1];
+        assert_eq!(decode(&big), None);
     }
 }

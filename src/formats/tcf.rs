@@ -289,6 +289,8 @@ impl TcString {
 ///
 /// Change it with [`purposes`](Tcf::purposes) and [`ignore`](Tcf::ignore).
 ///
+/// Reading does not allocate.
+///
 /// ```
 /// use tower_cookie_consent::formats::Tcf;
 ///
