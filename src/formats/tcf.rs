@@ -266,7 +266,9 @@ impl TcString {
 /// - **purpose 1** ("Store and/or access information on a device") gates everything:
 ///   setting a cookie that needs consent *is* storing information on the device (ePrivacy
 ///   Directive art. 5(3)), so without purpose 1 consent nothing is granted, whatever the
-///   other purposes say; purpose 1 is required by every mapping;
+///   other purposes say; purpose 1 is required by every mapping, and a string whose
+///   `PurposeOneTreatment` says purpose 1 was not disclosed (jurisdictions that need no
+///   consent for storage) does not lift that requirement;
 /// - an id is granted when **every** purpose mapped to it has consent (legitimate interest
 ///   signals are ignored: cookies need consent); a service id whose purposes lack consent
 ///   is refused explicitly;
@@ -358,8 +360,8 @@ impl Tcf {
     }
 
     /// Stops granting the registry id `id` from TCF purposes.
-    pub fn ignore(mut self, id: &str) -> Self {
-        self.targets.retain(|(k, _)| k != id);
+    pub fn ignore(mut self, id: impl AsRef<str>) -> Self {
+        self.targets.retain(|(k, _)| k != id.as_ref());
         self
     }
 
