@@ -518,6 +518,45 @@ proptest! {
         }
     }
 
+    /// `FirstDecided` returns the reading of the first reader that is not undecided, and
+    /// never grants what that reader does not grant.
+    #[test]
+    fn first_decided_takes_the_first_non_undecided_reading(
+        readings in proptest::collection::vec((0u8..3, any::<[bool; 3]>()), 0..5),
+    ) {
+        let make = |state: u8, grants: [bool; 3]| {
+            move |request: &ConsentRequest<'_>| {
+                let mut c = match state {
+                    0 => Consent::undecided(),
+                    1 => Consent::unreadable(),
+                    _ => Consent::decided(),
+                };
+                for (id, yes) in ["functional", "statistics", "marketing"].iter().zip(grants) {
+                    if yes && state == 2 {
+                        c.grant_category(request.registry().category_id(id).unwrap());
+                    }
+                }
+                c
+            }
+        };
+        let mut combined = FirstDecided::new();
+        for &(state, grants) in &readings {
+            combined = combined.with(make(state, grants));
+        }
+        let (r, c) = read(&combined, &[]);
+        let expected = readings.iter().find(|(state, _)| *state != 0);
+        match expected {
+            None => prop_assert_eq!(c, Consent::undecided()),
+            Some(&(state, grants)) => {
+                let (_, e) = read(&make(state, grants), &[]);
+                prop_assert_eq!(c, e);
+                for (id, yes) in ["functional", "statistics", "marketing"].iter().zip(grants) {
+                    prop_assert!(!granted(&r, &c, id) || (yes && state == 2));
+                }
+            }
+        }
+    }
+
     /// Flipping any character of a TC String never panics, and an undecodable one grants
     /// nothing.
     #[test]
