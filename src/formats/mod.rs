@@ -40,6 +40,7 @@ mod cookieyes;
 mod django_cookie_consent;
 pub(crate) mod json;
 mod tally;
+mod tc_string;
 mod tcf;
 
 pub use combine::FirstDecided;
@@ -47,7 +48,8 @@ pub use complianz::Complianz;
 pub use cookies_preferences::CookiesPreferences;
 pub use cookieyes::CookieYes;
 pub use django_cookie_consent::DjangoCookieConsent;
-pub use tcf::{TcString, Tcf, TcfError};
+pub use tc_string::{TcString, TcfError};
+pub use tcf::Tcf;
 
 /// The longest consent cookie-value read, in bytes. Browsers store at most 4096 bytes of
 /// name and value (RFC 6265bis §5.6); a longer value did not come from a browser and is
