@@ -67,6 +67,33 @@
 //! browser's `localStorage` (some consent management platforms can do that) is invisible to
 //! the server: such visitors read as undecided.
 //!
+//! # Global Privacy Control
+//!
+//! [Global Privacy Control](https://privacycg.github.io/gpc-spec/) (GPC) is a browser
+//! setting that sends `Sec-GPC: 1` with every request: the visitor's request not to have
+//! their personal data sold or shared. The layer honours it by default
+//! ([`Builder::gpc`]): when any `Sec-GPC` field is exactly `1` (`0`, `true`, ` 1` and the
+//! like are ignored), the categories marked [sale or sharing](Category::sale_or_sharing)
+//! (by default [`marketing`](Category::marketing)) and every service declared in them lose
+//! their grants, whatever the consent cookie says, and
+//! [`ConsentDecision::gpc_applied`] is `true`. GPC only ever takes grants away.
+//!
+//! Laws that treat GPC as a valid opt-out:
+//!
+//! - **California** (CCPA as amended by the CPRA): the regulations, 11 CCR § 7025, require
+//!   a business to process an opt-out preference signal such as GPC as a request to opt out
+//!   of the sale and sharing of personal information;
+//! - **Colorado** (Colorado Privacy Act, C.R.S. § 6-1-1313, rules 4 CCR 904-3 part 5): GPC
+//!   is the universal opt-out mechanism recognised by the Attorney General, to be honoured
+//!   since 1 July 2024 for sale and targeted advertising;
+//! - **Connecticut** (CTDPA): universal opt-out preference signals must be honoured since
+//!   1 January 2025;
+//! - other state privacy laws (Delaware, Montana, New Hampshire, New Jersey, Oregon, Texas,
+//!   …) require honouring such signals too, each from its own date.
+//!
+//! Under the GDPR and the ePrivacy Directive consent is opt-in anyway: GPC is no substitute
+//! for it, but honouring it cannot hurt, since it never grants anything.
+//!
 //! # Layer order
 //!
 //! The layer only sees the `Set-Cookie` headers added by what it wraps. It must be the
@@ -114,8 +141,10 @@ pub use enforcer::{
     DEFAULT_MAX_CONSENT_AGE, SEC_GPC,
 };
 pub use error::ConfigError;
-pub use formats::CookiesPreferences;
-pub use formats::{Cookiebot, Klaro, OneTrust, OutsideRegion, Tarteaucitron, VanillaCookieConsent};
+pub use formats::{
+    Complianz, CookieYes, Cookiebot, CookiesPreferences, DjangoCookieConsent, FirstDecided, Klaro,
+    OneTrust, OutsideRegion, Tarteaucitron, TcString, Tcf, TcfError, VanillaCookieConsent,
+};
 pub use layer::CookieConsentLayer;
 pub use reader::{ConsentRequest, ReadConsent};
 pub use registry::{
