@@ -474,8 +474,11 @@ impl RegistryBuilder {
                 self.categories.push(category);
             }
         }
-        let mut matchers: std::collections::HashSet<Match> =
-            self.declarations.iter().map(|d| d.matcher.clone()).collect();
+        let mut matchers: std::collections::HashSet<Match> = self
+            .declarations
+            .iter()
+            .map(|d| d.matcher.clone())
+            .collect();
         for declaration in other.declarations {
             if matchers.insert(declaration.matcher.clone()) {
                 self.declarations.push(declaration);
@@ -686,7 +689,7 @@ impl RegistryBuilder {
 
 /// Checks that `name` could be (part of) a cookie-name: no control character, SP, HTAB, `;`
 /// or `=` (RFC 6265bis §5.6 would split or trim at those).
-fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
+pub(crate) fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::InvalidName {
         entry,
         name: name.to_owned(),
@@ -708,7 +711,7 @@ fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigE
 }
 
 /// Turns a glob into an anchored regular expression over bytes.
-fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
+pub(crate) fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidPattern {
         entry,
         pattern: pattern.to_owned(),
