@@ -701,11 +701,9 @@ impl fmt::Display for ImportReport {
             write!(f, " ({})", parts.join(", "))?;
         }
         if !self.retention.is_empty() {
-            write!(
-                f,
-                "; {} retention periods not understood",
-                self.retention.len()
-            )?;
+            let n = self.retention.len();
+            let s = if n == 1 { "" } else { "s" };
+            write!(f, "; {n} retention period{s} not understood")?;
         }
         Ok(())
     }

@@ -545,6 +545,33 @@ fn service_equal_to_a_category_points_at_the_cookie() {
 }
 
 #[test]
+fn duplicate_keys_are_refused() {
+    let (_, line, _, message) = toml_error("revision = 1\nrevision = 2\n");
+    assert_eq!(line, Some(2));
+    assert!(message.contains("duplicate"), "{message}");
+    let (_, _, _, message) = json_error(r#"{"revision": 1, "revision": 2}"#);
+    assert!(message.contains("duplicate field `revision`"), "{message}");
+    // A JSON value keeps the last of two equal keys, so the entry cannot be named; the
+    // position still says where.
+    let (_, line, column, message) =
+        json_error("{\"cookie\": [\n{\"name\": \"a\", \"category\": \"s\", \"category\": \"t\"}]}");
+    assert_eq!(line, Some(2));
+    assert!(column.is_some());
+    assert!(message.contains("duplicate field `category`"), "{message}");
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let toml = Registry::from_toml_str("\u{feff}revision = 3\n").unwrap();
+    assert_eq!(toml.revision(), 3);
+    let json = Registry::from_json_str("\u{feff}{\"revision\": 3}").unwrap();
+    assert_eq!(json.revision(), 3);
+    let path = temp_path("bom.json");
+    std::fs::write(&path, "\u{feff}{\"revision\": 4}").unwrap();
+    assert_eq!(Registry::from_path(&path).unwrap().revision(), 4);
+}
+
+#[test]
 fn syntax_errors_have_a_position() {
     let (_, line, column, message) = toml_error("revision = 1\n[[cookie]\n");
     assert_eq!(line, Some(2));

@@ -114,7 +114,7 @@ fn a_catalogue_excerpt_is_imported() {
     assert_eq!(
         report.to_string(),
         "read 16 rows: imported 10, skipped 6 (2 short wildcard, 1 invalid name, 1 duplicate, \
-         1 unmapped category, 1 without name); 1 retention periods not understood"
+         1 unmapped category, 1 without name); 1 retention period not understood"
     );
 
     let registry = import

@@ -114,8 +114,8 @@
 //!   is not UTF-8 (with the line and column of the first bad byte), or whose name does not
 //!   end in `.toml` or `.json`.
 //!
-//! Text given directly is refused too when it is larger than [`MAX_FILE_SIZE`]. Bad input
-//! never panics.
+//! Text given directly is refused too when it is larger than [`MAX_FILE_SIZE`]. A leading
+//! UTF-8 byte order mark, which some editors write, is ignored. Bad input never panics.
 //!
 //! [`Category`]: crate::Category
 //! [`Category::new`]: crate::Category::new
@@ -309,8 +309,7 @@ impl RegistryBuilder {
     /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(text: &str) -> Result<RegistryBuilder, ConfigError> {
-        check_size(text, STRING)?;
-        Ok(toml_file::parse(text, STRING)?.builder)
+        Ok(toml_file::parse(prepare(text, STRING)?, STRING)?.builder)
     }
 
     /// Reads JSON text (see the [schema](crate::config#schema)) into a builder, without
@@ -329,8 +328,7 @@ impl RegistryBuilder {
     /// # Ok::<(), tower_cookie_consent::ConfigError>(())
     /// ```
     pub fn from_json_str(text: &str) -> Result<RegistryBuilder, ConfigError> {
-        check_size(text, STRING)?;
-        json_file::parse(text, STRING)
+        json_file::parse(prepare(text, STRING)?, STRING)
     }
 
     /// Reads a registry file into a builder, without building it: TOML when the file name
@@ -356,15 +354,15 @@ impl RegistryBuilder {
         let text = read_file(path, &file)?;
         match format {
             #[cfg(feature = "toml")]
-            Format::Toml => Ok(toml_file::parse(&text, &file)?.builder),
-            Format::Json => json_file::parse(&text, &file),
+            Format::Toml => Ok(toml_file::parse(prepare(&text, &file)?, &file)?.builder),
+            Format::Json => json_file::parse(prepare(&text, &file)?, &file),
         }
     }
 }
 
 #[cfg(feature = "toml")]
 fn load_toml(text: &str, file: &str) -> Result<Registry, ConfigError> {
-    check_size(text, file)?;
+    let text = prepare(text, file)?;
     let parsed = toml_file::parse(text, file)?;
     parsed.builder.clone().build().map_err(|error| {
         let position = locate(&error, &parsed.builder)
@@ -375,8 +373,7 @@ fn load_toml(text: &str, file: &str) -> Result<Registry, ConfigError> {
 }
 
 fn load_json(text: &str, file: &str) -> Result<Registry, ConfigError> {
-    check_size(text, file)?;
-    json_file::parse(text, file)?
+    json_file::parse(prepare(text, file)?, file)?
         .build()
         .map_err(|error| build_error(file, error, None))
 }
@@ -455,11 +452,13 @@ fn format_of(path: &Path, file: &str) -> Result<Format, ConfigError> {
     ))
 }
 
-fn check_size(text: &str, file: &str) -> Result<(), ConfigError> {
+/// Refuses text over [`MAX_FILE_SIZE`], and drops a leading UTF-8 byte order mark (which
+/// some editors write and neither format allows).
+fn prepare<'a>(text: &'a str, file: &str) -> Result<&'a str, ConfigError> {
     if text.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large(file));
     }
-    Ok(())
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// The error for a file over [`MAX_FILE_SIZE`].
