@@ -102,10 +102,10 @@
 //! `<string>` for text given directly) for
 //! - text that is not TOML or JSON, a key the schema does not know, a value of the wrong
 //!   type or out of range, a missing required key, a `[[cookie]]` with none or several of
-//!   `name`, `prefix` and `pattern`: with the line and column where the format reports them
-//!   (TOML always does; JSON does for every error the parser reports) and the entry, as
-//!   `cookie declaration #2 (`_ga`): …` or `category #0 (`necessary`): …`, numbered from 0 as
-//!   in every [`ConfigError`];
+//!   `name`, `prefix` and `pattern`: with the line and column the parser reports, and the
+//!   entry when it can be told (`cookie declaration #2 (`_ga`): …`, `category #0
+//!   (`necessary`): …`, numbered from 0 as in every [`ConfigError`]; in JSON, an entry with
+//!   a repeated key cannot be told);
 //! - what [`RegistryBuilder::build`] refuses (a duplicate cookie or category, an unknown
 //!   category, an invalid name or pattern, …): its message, and in TOML the line of the
 //!   offending entry;
