@@ -102,6 +102,8 @@ pub mod future;
 #[cfg(feature = "open-cookie-database")]
 pub mod import;
 mod layer;
+pub mod policy;
+pub mod presets;
 mod reader;
 mod registry;
 mod service;
