@@ -200,8 +200,37 @@ fn json_uses_the_same_keys_as_toml() {
     );
 }
 
+#[test]
+fn the_presets_round_trip_through_both_formats() {
+    use tower_cookie_consent::presets;
+    let merged = presets::opendatasoft().merge(presets::common_trackers());
+    for builder in [presets::opendatasoft(), presets::common_trackers(), merged] {
+        let registry = builder.revision(12).build().unwrap();
+        let toml = Registry::from_toml_str(&registry.to_toml_string().unwrap()).unwrap();
+        assert_same(&registry, &toml);
+        let json = Registry::from_json_str(&registry.to_json_string().unwrap()).unwrap();
+        assert_same(&registry, &json);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Revision.
+
+#[test]
+fn the_revision_of_a_file_reaches_the_policy_page_and_its_json() {
+    use tower_cookie_consent::policy;
+    let path = temp_path("policy-revision.toml");
+    std::fs::write(
+        &path,
+        "revision = 6\n[[category]]\nid = \"necessary\"\nconsent_required = false\n\
+         [[cookie]]\nname = \"sid\"\ncategory = \"necessary\"\n",
+    )
+    .unwrap();
+    let registry = Registry::from_path(&path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&policy::to_json(&registry)).unwrap();
+    assert_eq!(json["revision"], 6);
+    assert!(policy::render_html_fragment(&registry).contains("data-revision=\"6\""));
+}
 
 #[test]
 fn revision_is_read_from_files() {
