@@ -105,6 +105,10 @@
 //! # Feature flags
 //!
 //! - `axum`: [`ConsentDecision`] implements axum's `FromRequestParts`.
+//! - `toml` (default): registries load from and write to TOML ([`Registry::from_toml_str`],
+//!   [`Registry::to_toml_string`], `.toml` files in [`Registry::from_path`]); JSON needs no
+//!   feature. See [`config`] for the schema.
+//! - `open-cookie-database` (default): [`import`] reads the Open Cookie Database CSV.
 //!
 //! # Minimum supported Rust version
 //!
@@ -113,6 +117,7 @@
 //! [`tower::ServiceBuilder`]: https://docs.rs/tower/latest/tower/struct.ServiceBuilder.html
 
 mod category;
+pub mod config;
 mod consent;
 mod cookie_header;
 mod decision;
@@ -121,6 +126,8 @@ mod enforcer;
 mod error;
 pub mod formats;
 pub mod future;
+#[cfg(feature = "open-cookie-database")]
+pub mod import;
 mod layer;
 pub mod policy;
 pub mod presets;
