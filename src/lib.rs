@@ -99,6 +99,7 @@ mod reader;
 mod registry;
 mod service;
 mod set_cookie;
+mod withdrawal;
 
 pub use category::{Category, CategoryId, ServiceId};
 pub use consent::{CategorySet, Consent, ConsentState, ServiceSet};
@@ -120,3 +121,4 @@ pub use registry::{
 };
 pub use service::CookieConsent;
 pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};
+pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};
