@@ -67,6 +67,19 @@
 //! browser's `localStorage` (some consent management platforms can do that) is invisible to
 //! the server: such visitors read as undecided.
 //!
+//! # Withdrawal
+//!
+//! Withdrawing consent must be as easy as giving it (GDPR art. 7(3)), and a banner script
+//! cannot delete `HttpOnly` cookies or cookies set for a parent domain. So when the request
+//! carries a cookie that the registry declares and the visitor's decided consent refuses,
+//! the response also **deletes** it, once for every scope it may live in (the declared
+//! `Domain` and `Path`, else host-only and each parent domain up to the registrable one; see
+//! [`deletions_for`]), at most [`DEFAULT_MAX_DELETIONS`] per response. Nothing is deleted
+//! while the consent cookie is unreadable, nor by default for undecided visitors. Responses
+//! the layer changed get `Vary: Cookie`. Optionally, the refused cookies are also scrubbed
+//! from the request before the application sees them. See
+//! [`Builder::delete_refused`] and the options after it.
+//!
 //! # Layer order
 //!
 //! The layer only sees the `Set-Cookie` headers added by what it wraps. It must be the
@@ -74,6 +87,13 @@
 //! (`tower-cookies`) and error-handling layers. With [`tower::ServiceBuilder`], layers listed
 //! first wrap the ones after them, so list it before them; with axum's `Router::layer`, the
 //! layer added last is the outermost, so add it last.
+//!
+//! Deletions, by contrast, come from the registry, not from what inner layers set: the
+//! layer deletes only cookies **declared** in the registry, so a cookie an inner layer sets
+//! without a declaration is blocked when set but never deleted once stored; declare every
+//! cookie, with its `Domain` and `Path`. Layers outside this one see the deletions (a
+//! cookie-filtering layer there must let deletions pass) and the original `Cookie` header:
+//! scrubbing only hides cookies from what this layer wraps.
 //!
 //! # Feature flags
 //!

@@ -819,3 +819,217 @@ pub fn append_vary_cookie(headers: &mut HeaderMap) -> bool {
     }
     !listed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn host(raw: &str) -> RequestHost {
+        RequestHost::parse(Some(raw))
+    }
+
+    fn domains(raw: &str) -> Vec<String> {
+        host(raw).domains().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parent_domains_run_from_the_host_to_the_registrable_domain() {
+        assert_eq!(
+            domains("a.b.example.com"),
+            ["a.b.example.com", "b.example.com", "example.com"]
+        );
+        assert_eq!(domains("example.com"), ["example.com"]);
+        assert_eq!(
+            domains("www.example.co.uk"),
+            ["www.example.co.uk", "example.co.uk"]
+        );
+        // Private section of the list: github.io is a public suffix.
+        assert_eq!(domains("user.github.io"), ["user.github.io"]);
+    }
+
+    #[test]
+    fn public_suffixes_ip_addresses_and_single_labels_are_host_only() {
+        for raw in [
+            "co.uk",
+            "github.io",
+            "com",
+            "localhost",
+            "localhost:3000",
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "127.1",
+            "0x7f.1",
+            "[::1]",
+            "[::1]:443",
+            "intranet",
+        ] {
+            assert_eq!(host(raw), RequestHost::HostOnly, "{raw}");
+            assert!(domains(raw).is_empty(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn localhost_subdomains_have_a_registrable_domain() {
+        assert_eq!(
+            domains("www.demo.localhost:8080"),
+            ["www.demo.localhost", "demo.localhost"]
+        );
+        assert_eq!(domains("demo.localhost"), ["demo.localhost"]);
+    }
+
+    #[test]
+    fn host_is_lowercased_and_its_port_stripped() {
+        assert_eq!(
+            host("WWW.Example.COM:8443"),
+            RequestHost::Named {
+                host: "www.example.com".into(),
+                registrable: 4
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_hosts_are_host_only() {
+        for raw in [
+            "",
+            "example.com.",
+            ".example.com",
+            "exa mple.com",
+            "example..com",
+            "example.com:80x",
+            "user@example.com",
+            "ex;ample.com",
+            "caf\u{e9}.example.com",
+            &format!("{}.com", "a".repeat(64)),
+            &format!("{}com", "a.".repeat(127)),
+        ] {
+            assert_eq!(host(raw), RequestHost::HostOnly, "{raw:?}");
+        }
+        assert_eq!(RequestHost::parse(None), RequestHost::Unknown);
+    }
+
+    #[test]
+    fn declared_domain_must_be_matched_by_the_host_and_not_a_public_suffix() {
+        let h = host("www.shop.example.com");
+        assert_eq!(h.declared(".example.com").as_deref(), Some("example.com"));
+        assert_eq!(
+            h.declared("Shop.Example.com").as_deref(),
+            Some("shop.example.com")
+        );
+        assert_eq!(
+            h.declared("www.shop.example.com").as_deref(),
+            Some("www.shop.example.com")
+        );
+        assert_eq!(h.declared("other.com"), None);
+        assert_eq!(h.declared("ample.com"), None, "suffix, but not at a dot");
+        assert_eq!(h.declared("com"), None);
+        assert_eq!(host("www.example.co.uk").declared("co.uk"), None);
+        assert_eq!(host("localhost").declared("localhost"), None);
+        assert_eq!(
+            RequestHost::Unknown.declared("example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(RequestHost::Unknown.declared("co.uk"), None);
+        assert_eq!(RequestHost::Unknown.declared("10.0.0.1"), None);
+    }
+
+    #[test]
+    fn cookie_prefixes_match_case_insensitively() {
+        assert!(has_prefix(b"__Host-id", b"__Host-"));
+        assert!(has_prefix(b"__HOST-id", b"__Host-"));
+        assert!(has_prefix(b"__secure-id", b"__Secure-"));
+        assert!(!has_prefix(b"__Host", b"__Host-"));
+        assert!(!has_prefix(b"_Host-id", b"__Host-"));
+    }
+
+    #[test]
+    fn names_and_paths_that_cannot_be_written_give_no_deletion() {
+        for name in [&b""[..], b"a b", b"a;b", b"a=b", b"a\x01", b"a\x7f"] {
+            assert!(deletions_for(name, None, Some("example.com")).is_empty());
+        }
+        // Bytes >= 0x80 are obs-text: allowed in a field, kept as sent.
+        assert_eq!(
+            deletions_for(b"caf\xe9", None, None),
+            [HeaderValue::from_bytes(
+                b"caf\xe9=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+            )
+            .unwrap()]
+        );
+        assert!(valid_path("/app"));
+        assert!(!valid_path("app"));
+        assert!(!valid_path("/a;b"));
+        assert!(!valid_path("/a b"));
+    }
+
+    #[test]
+    fn vary_members_are_compared_case_insensitively_across_fields() {
+        for existing in [
+            &["Cookie"][..],
+            &["cookie"],
+            &["Accept-Encoding, COOKIE"],
+            &["Accept-Encoding", " Cookie "],
+            &["*"],
+            &["Origin", "Accept, *"],
+        ] {
+            let mut headers = HeaderMap::new();
+            for v in existing {
+                headers.append(VARY, HeaderValue::from_str(v).unwrap());
+            }
+            assert!(!append_vary_cookie(&mut headers), "{existing:?}");
+            assert_eq!(headers.get_all(VARY).iter().count(), existing.len());
+        }
+        let mut headers = HeaderMap::new();
+        headers.append(VARY, HeaderValue::from_static("Cookies, X-Cookie"));
+        assert!(append_vary_cookie(&mut headers));
+        let vary: Vec<_> = headers.get_all(VARY).iter().collect();
+        assert_eq!(vary, ["Cookies, X-Cookie", "Cookie"]);
+    }
+
+    proptest! {
+        /// The scrubber reads the same cookie-names as `RequestCookies`.
+        #[test]
+        fn scrubber_reads_pairs_like_request_cookies(
+            field in proptest::collection::vec(
+                prop_oneof![
+                    Just(b';'), Just(b'='), Just(b' '), Just(b'\t'), Just(b'a'), Just(b'b'),
+                    Just(0xe9u8), Just(b','), Just(b'"'),
+                ],
+                0..40,
+            )
+        ) {
+            let mut headers = HeaderMap::new();
+            headers.append(COOKIE, HeaderValue::from_bytes(&field).unwrap());
+            let expected: Vec<&[u8]> = RequestCookies::new(&headers).iter().map(|(n, _)| n).collect();
+            let got: Vec<&[u8]> = segments(&field).filter_map(pair_name).collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        /// Whatever the host, no deletion ever names a public suffix, and every one is a
+        /// deletion.
+        #[test]
+        fn never_a_public_suffix(
+            labels in proptest::collection::vec(
+                prop_oneof![
+                    Just("www"), Just("example"), Just("co"), Just("uk"), Just("com"),
+                    Just("github"), Just("io"), Just("localhost"), Just("1"), Just("Demo"),
+                ],
+                1..5,
+            )
+        ) {
+            let raw = labels.join(".");
+            for value in deletions_for(b"_ga", None, Some(&raw)) {
+                let value = value.to_str().unwrap();
+                prop_assert!(value.contains("; Max-Age=0; "));
+                if let Some(domain) = value.split("; ").find_map(|a| a.strip_prefix("Domain=")) {
+                    prop_assert!(psl::domain(domain.as_bytes()).is_some(), "{}", value);
+                    prop_assert!(
+                        raw.to_ascii_lowercase() == domain
+                            || raw.to_ascii_lowercase().ends_with(&format!(".{domain}")),
+                        "{}", value
+                    );
+                }
+            }
+        }
+    }
+}
