@@ -545,6 +545,7 @@ impl Builder {
         for c in self.registry.sale_or_sharing().iter() {
             gpc_services = gpc_services.union(self.registry.services_of(c));
         }
+        let withdrawal = self.withdrawal.for_registry(&self.registry);
         Ok(Enforcer {
             registry: self.registry,
             reader: self.reader,
@@ -557,7 +558,7 @@ impl Builder {
             gpc_services,
             on_event: self.on_event,
             on_event_type: self.on_event_type,
-            withdrawal: self.withdrawal,
+            withdrawal,
         })
     }
 

@@ -9,11 +9,11 @@
 use http::header::{Entry, COOKIE, HOST, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Uri};
 
-use crate::consent::{Consent, ConsentState};
+use crate::consent::{CategorySet, Consent, ConsentState};
 use crate::cookie_header::{trim_wsp, RequestCookies};
 use crate::declaration::Declaration;
 use crate::enforcer::{Builder, Enforcer, FilterSummary};
-use crate::registry::{Reason, UnknownPolicy, Verdict};
+use crate::registry::{Reason, Registry, UnknownPolicy, Verdict};
 use crate::set_cookie::{parse_set_cookie, SetCookie};
 
 /// The default cap on the deletions one response carries: 32 `Set-Cookie` headers.
@@ -31,6 +31,9 @@ pub(crate) struct Withdrawal {
     pub(crate) delete_for_undecided: bool,
     pub(crate) scrub_request: bool,
     pub(crate) vary_cookie: bool,
+    /// The categories of the declarations that need consent: a consent granting all of
+    /// them, and refusing no service, allows every declared cookie.
+    consent_categories: CategorySet,
 }
 
 impl Default for Withdrawal {
@@ -41,7 +44,35 @@ impl Default for Withdrawal {
             delete_for_undecided: false,
             scrub_request: false,
             vary_cookie: true,
+            consent_categories: CategorySet::EMPTY,
         }
+    }
+}
+
+impl Withdrawal {
+    /// Resolves the settings against the registry the enforcer is built with.
+    pub(crate) fn for_registry(mut self, registry: &Registry) -> Self {
+        self.consent_categories = CategorySet::EMPTY;
+        for declaration in registry.declarations() {
+            if let Some(category) = registry.category_id(declaration.category_id()) {
+                let required = declaration
+                    .consent_required_override()
+                    .unwrap_or(registry.category(category).is_consent_required());
+                if required {
+                    self.consent_categories.insert(category);
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether `consent` allows every declared cookie, so that no scan is needed.
+    fn allows_every_declared(&self, consent: &Consent) -> bool {
+        consent
+            .granted_categories()
+            .intersection(self.consent_categories)
+            == self.consent_categories
+            && consent.refused_services().is_empty()
     }
 }
 
@@ -228,7 +259,7 @@ impl Enforcer {
         };
         let max = self.withdrawal.max_deletions;
         let cookies = RequestCookies::new(headers);
-        if max == 0 || cookies.is_empty() {
+        if max == 0 || cookies.is_empty() || self.withdrawal.allows_every_declared(consent) {
             return Vec::new();
         }
         // First pass, allocation-free: is there anything to delete at all?

@@ -777,3 +777,31 @@ async fn scrubbing_drops_a_field_left_empty() {
     .await;
     assert_eq!(*seen.0.lock().unwrap(), [REFUSE_ALL.as_bytes().to_vec()]);
 }
+
+#[test]
+fn a_cookie_needing_consent_in_a_category_that_does_not_is_deleted_when_the_rest_is_granted() {
+    let registry = Registry::builder()
+        .default_categories()
+        .cookie(
+            Declaration::exact("fingerprint")
+                .category("necessary")
+                .consent_required(true),
+        )
+        .cookie(Declaration::exact("_ga").category("statistics"))
+        .build()
+        .unwrap();
+    let enforcer = CookieConsentLayer::builder(registry)
+        .build_enforcer()
+        .unwrap();
+    let req = request(
+        "localhost",
+        &[
+            "cookies_preferences=%7B%22functional%22%3Atrue%2C%22statistics%22%3Atrue%2C%22marketing%22%3Atrue%7D; _ga=1; fingerprint=2",
+        ],
+    );
+    let consent = enforcer.read_consent(req.headers());
+    assert_eq!(
+        enforcer.deletions(req.uri(), req.headers(), &consent),
+        [format!("fingerprint=; Path=/; {GONE}")]
+    );
+}
