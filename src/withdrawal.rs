@@ -215,8 +215,9 @@ impl Enforcer {
     /// The deletions a response to this request must carry: for each cookie of the request
     /// (every `Cookie` field) that the registry declares and `consent` refuses, one deletion
     /// per scope it may live in, as [`deletions_for`] builds them for the request's host
-    /// ([`request_host`]). The layer appends them to the response (see
-    /// [`finish_response`](Self::finish_response)).
+    /// ([`request_host`]: the URI's authority, else the `Host` field; several `Host` fields,
+    /// or one that is not a valid host, leave host-only deletions). The layer appends them
+    /// to the response (see [`finish_response`](Self::finish_response)).
     ///
     /// Empty, without allocating, when: the consent is [unreadable](ConsentState::Unreadable)
     /// (fail closed for new cookies, but do not wipe what may have been accepted); the visitor
@@ -277,7 +278,7 @@ impl Enforcer {
             }
             return Vec::new();
         }
-        let host = RequestHost::parse(request_host(uri, headers));
+        let host = RequestHost::of(uri, headers);
         let mut out = Vec::new();
         let mut seen: Vec<&[u8]> = Vec::new();
         for (name, _) in cookies.iter() {
@@ -567,11 +568,25 @@ enum RequestHost {
 }
 
 impl RequestHost {
-    fn parse(raw: Option<&str>) -> Self {
+    /// The host of a request, as [`request_host`] finds it; several `Host` fields, or one
+    /// that is not visible ASCII, make an invalid host (host-only), not an unknown one.
+    fn of(uri: &Uri, headers: &HeaderMap) -> Self {
+        if let Some(authority) = uri.authority() {
+            return Self::parse(Some(authority.host().as_bytes()));
+        }
+        let mut hosts = headers.get_all(HOST).iter();
+        match (hosts.next(), hosts.next()) {
+            (Some(host), None) => Self::parse(Some(host.as_bytes())),
+            (Some(_), Some(_)) => Self::HostOnly,
+            (None, _) => Self::Unknown,
+        }
+    }
+
+    fn parse(raw: Option<&[u8]>) -> Self {
         let Some(raw) = raw else {
             return Self::Unknown;
         };
-        let raw = trim_wsp(raw.as_bytes());
+        let raw = trim_wsp(raw);
         if raw.first() == Some(&b'[') {
             return Self::HostOnly; // an IPv6 literal
         }
@@ -746,7 +761,7 @@ pub fn deletions_for(
         usize::MAX,
         cookie_name,
         declaration,
-        &RequestHost::parse(host),
+        &RequestHost::parse(host.map(str::as_bytes)),
     );
     out
 }
@@ -857,7 +872,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn host(raw: &str) -> RequestHost {
-        RequestHost::parse(Some(raw))
+        RequestHost::parse(Some(raw.as_bytes()))
     }
 
     fn domains(raw: &str) -> Vec<String> {
@@ -938,6 +953,45 @@ mod tests {
             assert_eq!(host(raw), RequestHost::HostOnly, "{raw:?}");
         }
         assert_eq!(RequestHost::parse(None), RequestHost::Unknown);
+        assert_eq!(
+            RequestHost::parse(Some(b"caf\xe9.example.com")),
+            RequestHost::HostOnly
+        );
+    }
+
+    #[test]
+    fn host_comes_from_the_authority_else_a_single_host_field() {
+        let mut headers = HeaderMap::new();
+        let origin_form = Uri::from_static("/");
+        assert_eq!(
+            RequestHost::of(&origin_form, &headers),
+            RequestHost::Unknown
+        );
+        headers.append(HOST, HeaderValue::from_static("example.com"));
+        assert_eq!(domains_of(&origin_form, &headers), ["example.com"]);
+        let absolute = Uri::from_static("http://www.example.org/");
+        assert_eq!(
+            domains_of(&absolute, &headers),
+            ["www.example.org", "example.org"]
+        );
+        headers.append(HOST, HeaderValue::from_static("example.com"));
+        assert_eq!(
+            RequestHost::of(&origin_form, &headers),
+            RequestHost::HostOnly
+        );
+        let mut headers = HeaderMap::new();
+        headers.append(HOST, HeaderValue::from_bytes(b"\xe9xample.com").unwrap());
+        assert_eq!(
+            RequestHost::of(&origin_form, &headers),
+            RequestHost::HostOnly
+        );
+    }
+
+    fn domains_of(uri: &Uri, headers: &HeaderMap) -> Vec<String> {
+        RequestHost::of(uri, headers)
+            .domains()
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
