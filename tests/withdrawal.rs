@@ -805,3 +805,122 @@ fn a_cookie_needing_consent_in_a_category_that_does_not_is_deleted_when_the_rest
         [format!("fingerprint=; Path=/; {GONE}")]
     );
 }
+
+// ---- Over real TCP --------------------------------------------------------------------------
+
+/// Serves `layer` around a handler setting a refused `_ga` on `127.0.0.1:<ephemeral>` with
+/// axum, sends one request with hyper's client over HTTP/1.1 or HTTP/2 cleartext (prior
+/// knowledge) and returns the response headers. The consent and the stored cookies are sent
+/// in separate `cookie` fields, as browsers may over HTTP/2.
+/// Every network step is bounded: a hang fails the test instead of stalling the run.
+async fn bounded<F: std::future::Future>(
+    future: F,
+) -> Result<F::Output, tokio::time::error::Elapsed> {
+    tokio::time::timeout(std::time::Duration::from_secs(10), future).await
+}
+
+async fn over_tcp(http2: bool, authority: &str, cookie_fields: &[&str]) -> HeaderMap {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async {
+                (
+                    [(SET_COOKIE, "_ga=GA1.1.9; Path=/; Max-Age=63072000")],
+                    "ok",
+                )
+            }),
+        )
+        .layer(layer(|b| b));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut request = Request::builder();
+    request = if http2 {
+        // hyper sends the URI's authority as `:authority`.
+        request
+            .uri(format!("http://{authority}/"))
+            .version(http::Version::HTTP_2)
+    } else {
+        request.uri("/").header(HOST, authority)
+    };
+    for field in cookie_fields {
+        request = request.header(COOKIE, *field);
+    }
+    let request = request.body(Empty::<bytes::Bytes>::new()).unwrap();
+    let io = TokioIo::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let (parts, connection) = if http2 {
+        let (mut sender, connection) = bounded(hyper::client::conn::http2::handshake(
+            TokioExecutor::new(),
+            io,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+        let connection = tokio::spawn(connection);
+        let response = bounded(sender.send_request(request))
+            .await
+            .unwrap()
+            .unwrap();
+        (response.into_parts(), connection)
+    } else {
+        let (mut sender, connection) = bounded(hyper::client::conn::http1::handshake(io))
+            .await
+            .unwrap()
+            .unwrap();
+        let connection = tokio::spawn(async move { connection.await.map(|_| ()) });
+        let response = bounded(sender.send_request(request))
+            .await
+            .unwrap()
+            .unwrap();
+        (response.into_parts(), connection)
+    };
+    let (parts, body) = parts;
+    assert_eq!(&body.collect().await.unwrap().to_bytes()[..], b"ok");
+    connection.abort();
+    server.abort();
+    parts.headers
+}
+
+#[tokio::test]
+async fn h2c_authority_on_a_localhost_subdomain_deletes_in_the_parent_domain() {
+    let headers = over_tcp(
+        true,
+        "www.demo.localhost:8080",
+        &["_ga=GA1.1.1; sessionid=abc", "_fbp=fb.1.2", REFUSE_ALL],
+    )
+    .await;
+    assert_eq!(
+        set_cookies(&headers),
+        [
+            format!("_ga=; Path=/; {GONE}"),
+            format!("_ga=; Domain=www.demo.localhost; Path=/; {GONE}"),
+            format!("_ga=; Domain=demo.localhost; Path=/; {GONE}"),
+            format!("_fbp=; Path=/; {GONE}"),
+            format!("_fbp=; Domain=www.demo.localhost; Path=/; {GONE}"),
+            format!("_fbp=; Domain=demo.localhost; Path=/; {GONE}"),
+        ]
+    );
+    assert_eq!(vary(&headers), ["Cookie"]);
+}
+
+#[tokio::test]
+async fn http1_host_header_with_port() {
+    let headers = over_tcp(
+        false,
+        "Shop.Example.com:3000",
+        &[&format!("{REFUSE_ALL}; _ga=GA1.1.1")],
+    )
+    .await;
+    assert_eq!(
+        set_cookies(&headers),
+        [
+            format!("_ga=; Path=/; {GONE}"),
+            format!("_ga=; Domain=shop.example.com; Path=/; {GONE}"),
+            format!("_ga=; Domain=example.com; Path=/; {GONE}"),
+        ]
+    );
+}
