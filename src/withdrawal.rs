@@ -115,9 +115,10 @@ impl Builder {
     /// Also deletes refused cookies of visitors who have not decided (default `false`): no
     /// consent cookie, or a consent older than the maximum age or of an older registry
     /// revision. Every declared cookie that needs consent is then deleted, which suits sites
-    /// whose tags ran before asking. A Global Privacy Control signal (`Sec-GPC: 1`) is a
-    /// decision of its own: the cookies it switches off are deleted for undecided visitors
-    /// whatever this setting.
+    /// whose tags ran before asking. A Global Privacy Control signal (`Sec-GPC: 1`, when
+    /// [`gpc`](Self::gpc) is on) is a decision of its own: the cookies it switches off (the
+    /// [sale or sharing](crate::Category::sale_or_sharing) categories and their services)
+    /// are deleted for undecided visitors whatever this setting.
     ///
     /// ```
     /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
