@@ -67,6 +67,19 @@
 //! browser's `localStorage` (some consent management platforms can do that) is invisible to
 //! the server: such visitors read as undecided.
 //!
+//! # Withdrawal
+//!
+//! Withdrawing consent must be as easy as giving it (GDPR art. 7(3)), and a banner script
+//! cannot delete `HttpOnly` cookies or cookies set for a parent domain. So when the request
+//! carries a cookie that the registry declares and the visitor's decided consent refuses,
+//! the response also **deletes** it, once for every scope it may live in (the declared
+//! `Domain` and `Path`, else host-only and each parent domain up to the registrable one; see
+//! [`deletions_for`]), at most [`DEFAULT_MAX_DELETIONS`] per response. Nothing is deleted
+//! while the consent cookie is unreadable, nor by default for undecided visitors. Responses
+//! the layer changed get `Vary: Cookie`. Optionally, the refused cookies are also scrubbed
+//! from the request before the application sees them. See
+//! [`Builder::delete_refused`] and the options after it.
+//!
 //! # Global Privacy Control
 //!
 //! [Global Privacy Control](https://privacycg.github.io/gpc-spec/) (GPC) is a browser
@@ -102,6 +115,13 @@
 //! first wrap the ones after them, so list it before them; with axum's `Router::layer`, the
 //! layer added last is the outermost, so add it last.
 //!
+//! Deletions, by contrast, come from the registry, not from what inner layers set: the
+//! layer deletes only cookies **declared** in the registry, so a cookie an inner layer sets
+//! without a declaration is blocked when set but never deleted once stored; declare every
+//! cookie, with its `Domain` and `Path`. Layers outside this one see the deletions (a
+//! cookie-filtering layer there must let deletions pass) and the original `Cookie` header:
+//! scrubbing only hides cookies from what this layer wraps.
+//!
 //! # Feature flags
 //!
 //! - `axum`: [`ConsentDecision`] implements axum's `FromRequestParts`.
@@ -135,6 +155,7 @@ mod reader;
 mod registry;
 mod service;
 mod set_cookie;
+mod withdrawal;
 
 pub use category::{Category, CategoryId, ServiceId};
 pub use consent::{CategorySet, Consent, ConsentState, ServiceSet};
@@ -159,3 +180,4 @@ pub use registry::{
 };
 pub use service::CookieConsent;
 pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};
+pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};
