@@ -26,7 +26,7 @@
 //!
 //! The **time of choice**, where a format records it, is what the layer's maximum consent
 //! age ([`Builder::max_consent_age`](crate::Builder::max_consent_age), 13 months by default)
-//! is measured from; a recorded **revision** older than the registry's reads as undecided.
+//! is measured from; a recorded **revision** other than the registry's reads as undecided.
 //! Formats without a time of choice rely on the CMP expiring its cookie.
 //!
 //! Some CMPs can keep the choice in the browser's `localStorage` only (TCF CMPs, Klaro,

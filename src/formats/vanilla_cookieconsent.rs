@@ -39,7 +39,7 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 /// - `revision`: when the site's revision is [set](VanillaCookieConsent::revision), a cookie
 ///   of any other revision is [undecided](Consent::undecided), as vanilla-cookieconsent
 ///   itself judges it; otherwise the cookie's revision is reported on the [`Consent`] so the
-///   layer treats a revision older than the registry's as undecided;
+///   layer treats a revision other than the registry's as undecided;
 /// - `lastConsentTimestamp` (else `consentTimestamp`), ISO 8601, is the time of the choice;
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
 /// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
