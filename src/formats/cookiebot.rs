@@ -1,4 +1,4 @@
-use super::common::{narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{percent_decode_into, read_narrowest, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
@@ -94,7 +94,7 @@ impl Cookiebot {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&Self::DEFAULT_MAP, false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
             outside_region: OutsideRegion::default(),
         }
     }
@@ -119,7 +119,7 @@ impl Cookiebot {
     /// let reader = Cookiebot::new().map("preferences", "personalisation");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
@@ -135,9 +135,6 @@ impl Cookiebot {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let registry = request.registry();
         match value {
             b"-1" => {
@@ -163,9 +160,7 @@ impl Cookiebot {
         let mut utc = None;
         let parsed = parse_object(text, |key, value| match value {
             JsValue::Bool(yes) => {
-                if let Some(target) = self.map.resolve(key, registry) {
-                    grants.record(target, yes);
-                }
+                grants.record(self.map.resolve(key, registry), yes);
             }
             JsValue::Integer(ms) if key == b"utc" => utc = Some(ms),
             _ => {}
@@ -181,9 +176,7 @@ impl Cookiebot {
 
 impl ReadConsent for Cookiebot {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

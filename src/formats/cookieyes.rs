@@ -1,4 +1,4 @@
-use super::tally::{narrow, with_decoded, Mapping, Tally};
+use super::common::{read_narrowest, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
 
@@ -67,7 +67,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[must_use]
 pub struct CookieYes {
     cookie_name: String,
-    mapping: Mapping,
+    map: NameMap,
 }
 
 impl Default for CookieYes {
@@ -84,8 +84,8 @@ impl CookieYes {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            mapping: Mapping::new(
-                &[
+            map: NameMap::new(
+                [
                     ("necessary", None),
                     ("functional", Some("functional")),
                     ("analytics", Some("statistics")),
@@ -112,13 +112,13 @@ impl CookieYes {
     /// let reader = CookieYes::new().map("other", "functional").map("performance", "functional");
     /// ```
     pub fn map(mut self, slug: impl Into<String>, id: impl Into<String>) -> Self {
-        self.mapping.set(slug.into(), Some(id.into()));
+        self.map.set(slug.into(), Some(id.into()));
         self
     }
 
     /// Ignores the CookieYes category `slug`.
     pub fn ignore(mut self, slug: impl Into<String>) -> Self {
-        self.mapping.set(slug.into(), None);
+        self.map.set(slug.into(), None);
         self
     }
 
@@ -128,8 +128,8 @@ impl CookieYes {
 
     fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut tally = Tally::default();
-        let mut refusals = Tally::default();
+        let mut grants = Grants::default();
+        let mut refusals = Grants::default();
         let (mut acted, mut not_acted) = (false, false);
         let mut rejected = false;
         for pair in value.split(|&b| b == b',') {
@@ -146,11 +146,11 @@ impl CookieYes {
                 b"consent" => rejected |= v != b"yes",
                 b"consentid" | b"lastRenewedDate" => {}
                 _ => match v {
-                    b"yes" => tally.vote(self.mapping.resolve(registry, key), true),
+                    b"yes" => grants.record(self.map.resolve(key, registry), true),
                     b"no" => {
-                        let target = self.mapping.resolve(registry, key);
-                        tally.vote(target, false);
-                        refusals.vote(target, false);
+                        let target = self.map.resolve(key, registry);
+                        grants.record(target, false);
+                        refusals.record(target, false);
                     }
                     _ => {}
                 },
@@ -165,17 +165,13 @@ impl CookieYes {
         if rejected {
             return refusals.into_consent();
         }
-        tally.into_consent()
+        grants.into_consent()
     }
 }
 
 impl ReadConsent for CookieYes {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

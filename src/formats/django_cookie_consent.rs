@@ -1,4 +1,4 @@
-use super::tally::{narrow, with_decoded, Mapping, Tally};
+use super::common::{read_narrowest, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
 
@@ -59,7 +59,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[must_use]
 pub struct DjangoCookieConsent {
     cookie_name: String,
-    mapping: Mapping,
+    map: NameMap,
     min_versions: Vec<(String, String)>,
 }
 
@@ -77,7 +77,7 @@ impl DjangoCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            mapping: Mapping::new(&[], true),
+            map: NameMap::new([], true),
             min_versions: Vec::new(),
         }
     }
@@ -90,13 +90,13 @@ impl DjangoCookieConsent {
 
     /// Maps the cookie group `varname` to the registry category or service `id`.
     pub fn map(mut self, varname: impl Into<String>, id: impl Into<String>) -> Self {
-        self.mapping.set(varname.into(), Some(id.into()));
+        self.map.set(varname.into(), Some(id.into()));
         self
     }
 
     /// Ignores the cookie group `varname`.
     pub fn ignore(mut self, varname: impl Into<String>) -> Self {
-        self.mapping.set(varname.into(), None);
+        self.map.set(varname.into(), None);
         self
     }
 
@@ -130,7 +130,7 @@ impl DjangoCookieConsent {
             return Consent::undecided();
         }
         let registry = request.registry();
-        let mut tally = Tally::default();
+        let mut grants = Grants::default();
         for pair in value.split(|&b| b == b'|') {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else {
                 return Consent::unreadable();
@@ -148,19 +148,15 @@ impl DjangoCookieConsent {
                     .iter()
                     .find(|(k, _)| k.as_bytes() == varname)
                     .is_none_or(|(_, min)| version >= min.as_bytes());
-            tally.vote(self.mapping.resolve(registry, varname), accepted);
+            grants.record(self.map.resolve(varname, registry), accepted);
         }
-        tally.into_consent()
+        grants.into_consent()
     }
 }
 
 impl ReadConsent for DjangoCookieConsent {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

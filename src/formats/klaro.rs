@@ -1,4 +1,4 @@
-use super::common::{js_unescape_into, narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{js_unescape_into, percent_decode_into, read_narrowest, Grants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -73,7 +73,7 @@ impl Klaro {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
         }
     }
 
@@ -95,14 +95,11 @@ impl Klaro {
     /// let reader = Klaro::new().map("googleAnalytics", "ga").map("inlineTracker", "statistics");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut buf = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = decode(value, &mut buf) else {
             return Consent::unreadable();
@@ -111,9 +108,7 @@ impl Klaro {
         let mut grants = Grants::default();
         let scanned = scan_object(text.iter().copied(), |key, value| {
             if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
-                if let Some(target) = self.map.resolve(key, registry) {
-                    grants.record(target, yes);
-                }
+                grants.record(self.map.resolve(key, registry), yes);
             }
         });
         match scanned {
@@ -136,9 +131,7 @@ fn decode<'b>(value: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
 
 impl ReadConsent for Klaro {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

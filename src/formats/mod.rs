@@ -34,7 +34,7 @@
 //! visitor reads as undecided. Configure them to store a cookie.
 
 mod combine;
-mod common;
+pub(crate) mod common;
 mod complianz;
 mod cookiebot;
 mod cookies_preferences;
@@ -43,7 +43,6 @@ mod django_cookie_consent;
 pub(crate) mod json;
 mod klaro;
 mod onetrust;
-mod tally;
 mod tarteaucitron;
 mod tc_string;
 mod tcf;

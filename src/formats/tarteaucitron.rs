@@ -1,4 +1,4 @@
-use super::common::{narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{percent_decode_into, read_narrowest, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
@@ -66,7 +66,7 @@ impl Tarteaucitron {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
         }
     }
 
@@ -88,14 +88,11 @@ impl Tarteaucitron {
     /// let reader = Tarteaucitron::new().map("gtag", "ga").map("matomocloud", "statistics");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut buf = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = percent_decode_into(value, &mut buf, false) else {
             return Consent::unreadable();
@@ -116,9 +113,7 @@ impl Tarteaucitron {
                 _ => continue,
             };
             decided = true;
-            if let Some(target) = self.map.resolve(&entry[..eq], registry) {
-                grants.record(target, yes);
-            }
+            grants.record(self.map.resolve(&entry[..eq], registry), yes);
         }
         if decided {
             grants.into_consent()
@@ -130,9 +125,7 @@ impl Tarteaucitron {
 
 impl ReadConsent for Tarteaucitron {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

@@ -1,8 +1,7 @@
-use super::tally::narrow;
+use super::common::{read_narrowest, Grants};
 use super::tc_string::TcString;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
-use crate::registry::ConsentKey;
 
 /// Reads the IAB TCF v2 consent cookie `euconsent-v2` (TCF v2.2 and v2.3 strings).
 ///
@@ -121,16 +120,11 @@ impl Tcf {
             return Consent::unreadable();
         }
         let registry = request.registry();
-        let mut consent = Consent::decided();
+        let mut grants = Grants::default();
         for (id, mask) in &self.targets {
-            let yes = tc.consents_to(*mask);
-            match (registry.consent_key(id.as_bytes()), yes) {
-                (Some(ConsentKey::Category(c)), true) => consent.grant_category(c),
-                (Some(ConsentKey::Category(_)), false) | (None, _) => {}
-                (Some(ConsentKey::Service(s)), true) => consent.grant_service(s),
-                (Some(ConsentKey::Service(s)), false) => consent.refuse_service(s),
-            }
+            grants.record(registry.consent_key(id.as_bytes()), tc.consents_to(*mask));
         }
+        let mut consent = grants.into_consent();
         consent.set_timestamp_ms(Some(tc.last_updated_ms()));
         consent
     }
@@ -138,11 +132,7 @@ impl Tcf {
 
 impl ReadConsent for Tcf {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {

@@ -4,7 +4,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
-use super::common::{narrowest_of, parse_iso8601_ms, percent_decode_into, Grants, NameMap};
+use super::common::{parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, NameMap};
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
@@ -90,7 +90,7 @@ impl VanillaCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
             revision: None,
         }
     }
@@ -117,7 +117,7 @@ impl VanillaCookieConsent {
     ///     .map("Google Analytics", "ga");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
@@ -134,9 +134,6 @@ impl VanillaCookieConsent {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut decoded = [0u8; MAX_CONSENT_VALUE];
         let mut unbased = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = percent_decode_into(value, &mut decoded, false) else {
@@ -181,7 +178,7 @@ impl VanillaCookieConsent {
                 if let Value::Str(name) = value {
                     match self.map.resolve(name, registry) {
                         Some(ConsentKey::Category(c)) => accepted.insert(c),
-                        Some(key @ ConsentKey::Service(_)) => grants.record(key, true),
+                        Some(key @ ConsentKey::Service(_)) => grants.record(Some(key), true),
                         None => {}
                     }
                 }
@@ -257,9 +254,7 @@ impl VanillaCookieConsent {
 
 impl ReadConsent for VanillaCookieConsent {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
+        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {
