@@ -254,41 +254,19 @@ enum Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("YSC")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     fn read_with(reader: &Complianz, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("YSC", "marketing", "youtube")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Complianz::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     #[test]

@@ -299,45 +299,23 @@ fn parse_object(text: &[u8], mut member: impl FnMut(&[u8], JsValue<'_>)) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     const GRANTED: &str = "{stamp:%27Uq3+yV0/xq1gNvGcXz9ae8Bw7zQoQnXmaLtgb1S4y6yQ1fk2vZKfmg==%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1735689600000%2Cregion:%27de%27}";
     const PARTIAL: &str = "{stamp:%27Uq3+yV0/xq1gNvGcXz9ae8Bw7zQoQnXmaLtgb1S4y6yQ1fk2vZKfmg==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1735689600000%2Cregion:%27de%27}";
     const REFUSED: &str = "{stamp:%27-%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:2%2Cutc:1735689600000%2Cregion:%27fr%27}";
 
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
-
     fn read_with(reader: &Cookiebot, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Cookiebot::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
     }
 
     #[test]

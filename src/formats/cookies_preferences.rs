@@ -124,19 +124,14 @@ impl ReadConsent for CookiesPreferences {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, cat, service, svc};
     use crate::formats::MAX_CONSENT_VALUE;
     use crate::{Category, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
 
     fn registry() -> Registry {
         Registry::builder()
             .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
+            .cookie(service("_ga", "statistics", "ga"))
             .cookie(
                 Declaration::prefix("_pk_id")
                     .category("statistics")
@@ -148,25 +143,11 @@ mod tests {
     }
 
     fn read_with(reader: &CookiesPreferences, fields: &[&[u8]]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, registry(), fields)
     }
 
     fn read(fields: &[&[u8]]) -> (Registry, Consent) {
         read_with(&CookiesPreferences::new(), fields)
-    }
-
-    fn cat(r: &Registry, c: &Consent, id: &str) -> bool {
-        c.is_category_granted(r.category_id(id).unwrap())
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
     }
 
     #[test]

@@ -182,41 +182,19 @@ impl ReadConsent for CookieYes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     fn read_with(reader: &CookieYes, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&CookieYes::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     const ALL: &str = "cookieyes-consent=consentid:dmMtcHJlc2VlZA,consent:yes,action:yes,necessary:yes,functional:yes,analytics:yes,performance:yes,advertisement:yes,other:yes,lastRenewedDate:1734509533000";

@@ -142,52 +142,23 @@ impl ReadConsent for Klaro {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, cat, service, svc};
+    use crate::{ConsentState, Registry};
 
     fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("VISITOR_INFO1_LIVE")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .cookie(
-                Declaration::exact("caf\u{e9}_\u{20ac}")
-                    .category("functional")
-                    .service("caf\u{e9}\u{20ac}"),
-            )
-            .build()
-            .unwrap()
+        testing::registry([
+            service("_ga", "statistics", "ga"),
+            service("VISITOR_INFO1_LIVE", "marketing", "youtube"),
+            service("caf\u{e9}_\u{20ac}", "functional", "caf\u{e9}\u{20ac}"),
+        ])
     }
 
     fn read_with(reader: &Klaro, fields: &[&[u8]]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, registry(), fields)
     }
 
     fn read(fields: &[&[u8]]) -> (Registry, Consent) {
         read_with(&Klaro::new().map("googleAnalytics", "ga"), fields)
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
-    }
-
-    fn cat(r: &Registry, c: &Consent, id: &str) -> bool {
-        c.is_category_granted(r.category_id(id).unwrap())
     }
 
     #[test]

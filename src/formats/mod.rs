@@ -46,6 +46,8 @@ mod onetrust;
 mod tarteaucitron;
 mod tc_string;
 mod tcf;
+#[cfg(test)]
+mod testing;
 mod vanilla_cookieconsent;
 
 pub use combine::FirstDecided;

@@ -267,9 +267,8 @@ impl ReadConsent for OneTrust {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, granted};
     use crate::{ConsentState, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
 
     const CLOSED: &str = "OptanonAlertBoxClosed=2025-01-06T09:00:00.000Z";
 
@@ -280,24 +279,11 @@ mod tests {
     }
 
     fn read_with(reader: &OneTrust, fields: &[&str]) -> (Registry, Consent) {
-        let registry = Registry::builder().default_categories().build().unwrap();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, testing::registry([]), fields)
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&OneTrust::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
     }
 
     #[test]

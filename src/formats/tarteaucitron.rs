@@ -136,40 +136,15 @@ impl ReadConsent for Tarteaucitron {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("VISITOR_INFO1_LIVE")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, service, svc};
+    use crate::{ConsentState, Registry};
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let reader = Tarteaucitron::new().map("gtag", "ga");
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
+        let registry = testing::registry([
+            service("_ga", "statistics", "ga"),
+            service("VISITOR_INFO1_LIVE", "marketing", "youtube"),
+        ]);
+        testing::read(&Tarteaucitron::new().map("gtag", "ga"), registry, fields)
     }
 
     #[test]

@@ -144,44 +144,22 @@ impl ReadConsent for Tcf {
 mod tests {
     use super::*;
     use crate::formats::tc_string::encode_for_test;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     /// 2025-01-01T00:00:00Z in deciseconds.
     const JAN_2025: u64 = 17_356_896_000;
 
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
-
     fn read_with(reader: &Tcf, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Tcf::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     fn cookie(purposes: &[u8]) -> String {

@@ -265,9 +265,8 @@ impl ReadConsent for VanillaCookieConsent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service, svc};
+    use crate::{ConsentState, Registry};
     use std::time::{Duration, SystemTime};
 
     const NOW: u64 = 1_740_000_000_000;
@@ -276,16 +275,8 @@ mod tests {
         Registry::builder()
             .default_categories()
             .revision(1)
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("_hjid")
-                    .category("statistics")
-                    .service("hotjar"),
-            )
+            .cookie(service("_ga", "statistics", "ga"))
+            .cookie(service("_hjid", "statistics", "hotjar"))
             .build()
             .unwrap()
     }
@@ -297,14 +288,8 @@ mod tests {
     }
 
     fn read_with(reader: &VanillaCookieConsent, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
         let now = UNIX_EPOCH + Duration::from_millis(NOW);
-        let consent = reader.read_consent(&ConsentRequest::at(&headers, &registry, now));
-        (registry, consent)
+        testing::read_at(reader, registry(), fields, now)
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
@@ -319,17 +304,6 @@ mod tests {
         encode(&format!(
             r#"{{"categories":[{categories}],"revision":1,"data":null,"consentTimestamp":"2025-01-06T09:00:00.000Z","consentId":"4b1c2d3e-0000-4000-8000-000000000000","services":{{{services}}},"languageCode":"en","lastConsentTimestamp":"2025-02-01T00:00:00.000Z","expirationTime":1752051600000}}"#
         ))
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
     }
 
     #[test]
@@ -485,16 +459,9 @@ mod tests {
 
     #[test]
     fn now_before_epoch_does_not_panic() {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            HeaderValue::from_static(
-                r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#,
-            ),
-        );
         let now = SystemTime::UNIX_EPOCH - Duration::from_secs(1);
-        let c = reader().read_consent(&ConsentRequest::at(&headers, &registry, now));
+        let value = r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#;
+        let (_, c) = testing::read_at(&reader(), registry(), &[value], now);
         assert!(c.is_decided());
     }
 }
