@@ -1,7 +1,7 @@
-use super::common::{percent_decode_into, read_narrowest, Grants, NameMap};
+use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// What [`Cookiebot`] makes of the bare `CookieConsent=-1`, which Cookiebot writes for a
 /// visitor outside every region where the site's Cookiebot configuration asks for consent.
@@ -70,12 +70,6 @@ pub struct Cookiebot {
     cookie_name: String,
     map: NameMap,
     outside_region: OutsideRegion,
-}
-
-impl Default for Cookiebot {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl Cookiebot {
@@ -174,15 +168,7 @@ impl Cookiebot {
     }
 }
 
-impl ReadConsent for Cookiebot {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Cookiebot);
 
 /// A value of the object literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 use percent_encoding::percent_decode;
 
-use super::common::{read_narrowest, Grants, NameMap};
+use super::common::{single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object, Key, Value};
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
 /// banner and this crate's default.
@@ -53,12 +53,6 @@ use crate::reader::{ConsentRequest, ReadConsent};
 pub struct CookiesPreferences {
     cookie_name: String,
     aliases: NameMap,
-}
-
-impl Default for CookiesPreferences {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl CookiesPreferences {
@@ -111,15 +105,7 @@ impl CookiesPreferences {
     }
 }
 
-impl ReadConsent for CookiesPreferences {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(CookiesPreferences);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
-use super::common::{read_narrowest, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookieyes-consent` cookie of the CookieYes CMP.
 ///
@@ -68,12 +68,6 @@ use crate::reader::{ConsentRequest, ReadConsent};
 pub struct CookieYes {
     cookie_name: String,
     map: NameMap,
-}
-
-impl Default for CookieYes {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl CookieYes {
@@ -169,15 +163,7 @@ impl CookieYes {
     }
 }
 
-impl ReadConsent for CookieYes {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(CookieYes);
 
 #[cfg(test)]
 mod tests {

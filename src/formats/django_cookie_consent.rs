@@ -1,6 +1,6 @@
-use super::common::{read_narrowest, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookie_consent` cookie of [django-cookie-consent] (the Jazzband Django app).
 ///
@@ -61,12 +61,6 @@ pub struct DjangoCookieConsent {
     cookie_name: String,
     map: NameMap,
     min_versions: Vec<(String, String)>,
-}
-
-impl Default for DjangoCookieConsent {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl DjangoCookieConsent {
@@ -154,15 +148,7 @@ impl DjangoCookieConsent {
     }
 }
 
-impl ReadConsent for DjangoCookieConsent {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(DjangoCookieConsent);
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,8 @@
-use super::common::{js_unescape_into, percent_decode_into, read_narrowest, Grants, NameMap};
+use super::common::{js_unescape_into, percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads Klaro's `klaro` cookie.
 ///
@@ -57,12 +57,6 @@ use crate::reader::{ConsentRequest, ReadConsent};
 pub struct Klaro {
     cookie_name: String,
     map: NameMap,
-}
-
-impl Default for Klaro {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl Klaro {
@@ -129,15 +123,7 @@ fn decode<'b>(value: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
     }
 }
 
-impl ReadConsent for Klaro {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Klaro);
 
 #[cfg(test)]
 mod tests {

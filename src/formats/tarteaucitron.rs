@@ -1,7 +1,7 @@
-use super::common::{percent_decode_into, read_narrowest, Grants, NameMap};
+use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads tarteaucitron.js's `tarteaucitron` cookie.
 ///
@@ -50,12 +50,6 @@ use crate::reader::{ConsentRequest, ReadConsent};
 pub struct Tarteaucitron {
     cookie_name: String,
     map: NameMap,
-}
-
-impl Default for Tarteaucitron {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl Tarteaucitron {
@@ -123,15 +117,7 @@ impl Tarteaucitron {
     }
 }
 
-impl ReadConsent for Tarteaucitron {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Tarteaucitron);
 
 #[cfg(test)]
 mod tests {

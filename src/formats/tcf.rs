@@ -1,7 +1,7 @@
-use super::common::{read_narrowest, Grants};
+use super::common::{single_cookie_reader, Grants};
 use super::tc_string::TcString;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the IAB TCF v2 consent cookie `euconsent-v2` (TCF v2.2 and v2.3 strings).
 ///
@@ -51,12 +51,6 @@ use crate::reader::{ConsentRequest, ReadConsent};
 pub struct Tcf {
     cookie_name: String,
     targets: Vec<(String, u64)>,
-}
-
-impl Default for Tcf {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Bit 63 is never a purpose: a mask holding it is never satisfied.
@@ -130,15 +124,7 @@ impl Tcf {
     }
 }
 
-impl ReadConsent for Tcf {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Tcf);
 
 #[cfg(test)]
 mod tests {

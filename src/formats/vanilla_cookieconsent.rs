@@ -4,12 +4,12 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
-use super::common::{parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, NameMap};
+use super::common::{parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 use crate::registry::ConsentKey;
 
 const LENIENT: GeneralPurposeConfig =
@@ -74,12 +74,6 @@ pub struct VanillaCookieConsent {
     cookie_name: String,
     map: NameMap,
     revision: Option<u64>,
-}
-
-impl Default for VanillaCookieConsent {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl VanillaCookieConsent {
@@ -252,15 +246,7 @@ impl VanillaCookieConsent {
     }
 }
 
-impl ReadConsent for VanillaCookieConsent {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        read_narrowest(request, &self.cookie_name, |v| self.read_one(v, request))
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(VanillaCookieConsent);
 
 #[cfg(test)]
 mod tests {

@@ -177,6 +177,33 @@ pub(crate) fn read_narrowest<'a>(
     found.unwrap_or_else(Consent::undecided)
 }
 
+/// Implements [`Default`] (as `new()`) and [`ReadConsent`](crate::ReadConsent) for the
+/// reader of one cookie: its `cookie_name` field names the cookie, its
+/// `read_one(&self, value, request) -> Consent` method reads one copy, and every copy is
+/// read and combined by [`read_narrowest`].
+macro_rules! single_cookie_reader {
+    ($reader:ty) => {
+        impl Default for $reader {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $crate::ReadConsent for $reader {
+            fn read_consent(&self, request: &$crate::ConsentRequest<'_>) -> $crate::Consent {
+                $crate::formats::common::read_narrowest(request, &self.cookie_name, |v| {
+                    self.read_one(v, request)
+                })
+            }
+
+            fn consent_cookie_names(&self) -> Vec<String> {
+                vec![self.cookie_name.clone()]
+            }
+        }
+    };
+}
+pub(crate) use single_cookie_reader;
+
 #[cfg(test)]
 mod tests {
     use super::*;
