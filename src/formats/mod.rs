@@ -40,6 +40,7 @@ mod cookiebot;
 mod cookies_preferences;
 mod cookieyes;
 mod django_cookie_consent;
+mod js_object;
 pub(crate) mod json;
 mod klaro;
 mod onetrust;
