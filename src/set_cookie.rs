@@ -3,6 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cookie_header::trim_wsp;
+use crate::formats::common::civil_days;
 
 /// The longest name + value a browser stores, in bytes (RFC 6265bis §5.6 step 6).
 pub const MAX_NAME_VALUE: usize = 4096;
@@ -259,10 +260,8 @@ pub fn parse_cookie_date(value: &[u8]) -> Option<i64> {
     if !(1..=31).contains(&day) || year < 1601 || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    if day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year as i64, month, day) * 86_400 + (h * 3600 + mi * 60 + s) as i64)
+    let days = civil_days(i64::from(year), month, day)?;
+    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + s))
 }
 
 /// `min..=max` digits at the start of `token`, then a non-digit or the end.
@@ -298,26 +297,6 @@ fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
         }
     }
     Some((fields[0], fields[1], fields[2]))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// The cookie-names of further cookies folded into one field with commas by a non-conforming

@@ -34,19 +34,21 @@
 //! visitor reads as undecided. Configure them to store a cookie.
 
 mod combine;
-mod common;
+pub(crate) mod common;
 mod complianz;
 mod cookiebot;
 mod cookies_preferences;
 mod cookieyes;
 mod django_cookie_consent;
+mod js_object;
 pub(crate) mod json;
 mod klaro;
 mod onetrust;
-mod tally;
 mod tarteaucitron;
 mod tc_string;
 mod tcf;
+#[cfg(test)]
+mod testing;
 mod vanilla_cookieconsent;
 
 pub use combine::FirstDecided;
