@@ -179,5 +179,8 @@ pub use registry::{
     ConsentKey, Reason, Registry, RegistryBuilder, UnknownCookies, UnknownPolicy, Verdict,
 };
 pub use service::CookieConsent;
-pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};
+pub use set_cookie::{
+    is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_ATTRIBUTE_VALUE,
+    MAX_NAME_VALUE,
+};
 pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};
