@@ -247,7 +247,8 @@ pub(crate) fn parent_domain(host: &str) -> Option<&str> {
 }
 
 /// The `Set-Cookie` values every page tries to send: what a Django portal with Google
-/// Analytics, Matomo and the Meta Pixel sends, plus one cookie no registry declares.
+/// Analytics, Matomo and the Meta Pixel sends, plus one cookie no registry declares. Every
+/// tracker value is new on each response, so a tracker set again shows in the jar.
 fn page_set_cookies(ctx: &PageContext) -> Vec<String> {
     let secs = now().as_secs();
     let millis = now().as_millis();
@@ -270,8 +271,8 @@ fn page_set_cookies(ctx: &PageContext) -> Vec<String> {
             r() % 1_000_000_000
         ),
         format!(
-            "_ga_{GA4_ID}=GS1.1.{secs}.{}.0.{secs}.0.0.0; Max-Age=63072000; Path=/; SameSite=Lax",
-            r() % 100
+            "_ga_{GA4_ID}=GS1.1.{secs}.1.0.{secs}.0.0.{}; Max-Age=63072000; Path=/; SameSite=Lax",
+            r() % 1_000_000_000
         ),
         format!(
             "_gid=GA1.1.{}.{secs}; Max-Age=86400; Path=/; SameSite=Lax",
@@ -284,7 +285,7 @@ fn page_set_cookies(ctx: &PageContext) -> Vec<String> {
         // Matomo's session cookie, set HttpOnly by the server: no banner script can delete it.
         format!(
             "_pk_ses.{MATOMO_SUFFIX}={}; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax",
-            r() % 1000
+            r() % 1_000_000_000
         ),
         format!(
             "_fbp=fb.1.{millis}.{}; Max-Age=7776000; Path=/; SameSite=Lax",
