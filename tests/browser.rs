@@ -277,6 +277,8 @@ async fn scenario(c: &Client, base: &str) -> TestResult {
         );
     }
     assert_eq!(consent_choice(&jar)?["ga"], json!(false));
+    goto(c, &format!("{base}/consent-log")).await?;
+    save_screenshot(c, &shots.join("consent-log.png")).await?;
 
     // 6. The policy page lists every declared cookie-name.
     goto(c, &format!("{base}/cookies-policy")).await?;
