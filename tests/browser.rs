@@ -445,24 +445,17 @@ fn find_browser() -> Option<(PathBuf, PathBuf)> {
     match (chromium, chromedriver) {
         (Some(chromium), Some(chromedriver)) => Some((chromium, chromedriver)),
         (chromium, chromedriver) => {
+            let state = |found: bool| if found { "found" } else { "missing" };
             let message = format!(
-                "browser test skipped: chromium {} and chromedriver {} \
-                 (install the Debian packages `chromium` and `chromium-driver`)",
-                if chromium.is_some() {
-                    "found"
-                } else {
-                    "missing"
-                },
-                if chromedriver.is_some() {
-                    "found"
-                } else {
-                    "missing"
-                },
+                "chromium {}, chromedriver {} (install the Debian packages `chromium` and \
+                 `chromium-driver`, or point CHROMIUM and CHROMEDRIVER at them)",
+                state(chromium.is_some()),
+                state(chromedriver.is_some()),
             );
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI=true: {message}");
+                panic!("CI=true and no browser to test the demo with: {message}");
             }
-            eprintln!("NOTICE: {message}");
+            eprintln!("NOTICE: browser test skipped: {message}");
             None
         }
     }
