@@ -16,15 +16,14 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower_cookie_consent::policy::{self, escape_html as esc, CookiePolicyService};
 use tower_cookie_consent::{
-    ConfigError, ConsentDecision, CookieConsentLayer, CookieEvent, Enforcer, Registry,
+    presets, ConfigError, ConsentDecision, CookieConsentLayer, CookieEvent, Registry,
     RequestCookies,
 };
 
 #[path = "consent_log.rs"]
 pub(crate) mod consent_log;
-#[path = "interim.rs"]
-pub(crate) mod interim;
 
 use consent_log::{ConsentLog, RequestTag};
 
@@ -51,15 +50,19 @@ pub(crate) fn page_cookie_names() -> Vec<(String, bool)> {
     ]
 }
 
-/// The default registry: the platform's cookies plus common trackers.
+/// The default registry: the Opendatasoft platform's cookies plus common third-party
+/// trackers, both built into the crate.
 pub(crate) fn default_registry() -> Result<Registry, ConfigError> {
-    interim::registry()
+    presets::opendatasoft()
+        .merge(presets::common_trackers())
+        .build()
 }
 
 #[derive(Clone)]
 struct AppState {
-    enforcer: Arc<Enforcer>,
     log: Arc<ConsentLog>,
+    /// The policy page body, rendered once from the registry.
+    policy_html: Arc<str>,
 }
 
 /// Builds the demo: every route behind the consent layer (the outermost layer, so that it
@@ -67,19 +70,26 @@ struct AppState {
 pub(crate) fn app(registry: Registry) -> Result<Router, ConfigError> {
     let log = ConsentLog::new();
     let hook_log = log.clone();
+    let policy_service = CookiePolicyService::new(&registry);
+    let state = AppState {
+        log,
+        policy_html: format!(
+            "<h1>Cookie policy</h1>\n{}",
+            policy::render_html_fragment(&registry)
+        )
+        .into(),
+    };
     let consent = CookieConsentLayer::builder(registry)
+        // The platform's banner writes `functional_cookies` for the `internal` category.
+        .reader(presets::opendatasoft_consent())
         .on_cookie_event(move |event: &CookieEvent<'_>| hook_log.record(event))
         .build()?;
-    let state = AppState {
-        enforcer: consent.enforcer().clone(),
-        log,
-    };
     Ok(Router::new()
         .route("/", get(home))
         .route("/datasets", get(datasets))
         .route("/datasets/{id}", get(dataset))
         .route("/cookies-policy", get(policy_page))
-        .route("/cookies-policy.json", get(policy_json))
+        .route_service("/cookies-policy.json", policy_service)
         .route("/consent-log", get(consent_log_page))
         .route("/consent-log.json", get(consent_log_json))
         .route("/static/banner.js", get(banner_js))
@@ -309,22 +319,6 @@ fn page(ctx: &PageContext, status: StatusCode, title: &str, body: &str) -> Respo
     response
 }
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn layout(title: &str, body: &str, decided: bool) -> String {
     format!(
         r##"<!doctype html>
@@ -489,13 +483,10 @@ async fn not_found(ctx: PageContext) -> Response {
     page(&ctx, StatusCode::NOT_FOUND, "Not found", body)
 }
 
+/// The cookie policy in the site's layout, so that the banner and "Cookie settings" work
+/// there too; its JSON twin is served by [`CookiePolicyService`].
 async fn policy_page(State(state): State<AppState>, ctx: PageContext) -> Response {
-    let body = interim::policy_html(state.enforcer.registry());
-    Html(layout("Cookie policy", &body, ctx.decided)).into_response()
-}
-
-async fn policy_json(State(state): State<AppState>) -> Response {
-    Json(interim::policy_json(state.enforcer.registry())).into_response()
+    Html(layout("Cookie policy", &state.policy_html, ctx.decided)).into_response()
 }
 
 async fn consent_log_json(State(state): State<AppState>, ctx: PageContext) -> Response {
