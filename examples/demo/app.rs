@@ -18,8 +18,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tower_cookie_consent::policy::{self, escape_html as esc, CookiePolicyService};
 use tower_cookie_consent::{
-    presets, ConfigError, ConsentDecision, CookieConsentLayer, CookieEvent, Registry,
-    RequestCookies,
+    is_deletion, parse_set_cookie, presets, ConfigError, ConsentDecision, CookieConsentLayer,
+    CookieEvent, Registry, RequestCookies, SetCookie,
 };
 
 #[path = "consent_log.rs"]
@@ -58,6 +58,15 @@ pub(crate) fn default_registry() -> Result<Registry, ConfigError> {
         .build()
 }
 
+/// The registry in `path` (TOML or JSON, see the crate's `config` module), else
+/// [`default_registry`].
+pub(crate) fn load_registry(path: Option<&std::path::Path>) -> Result<Registry, ConfigError> {
+    match path {
+        Some(path) => Registry::from_path(path),
+        None => default_registry(),
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     log: Arc<ConsentLog>,
@@ -70,9 +79,10 @@ struct AppState {
 pub(crate) fn app(registry: Registry) -> Result<Router, ConfigError> {
     let log = ConsentLog::new();
     let hook_log = log.clone();
+    let state_log = log.clone();
     let policy_service = CookiePolicyService::new(&registry);
     let state = AppState {
-        log,
+        log: state_log,
         policy_html: format!(
             "<h1>Cookie policy</h1>\n{}",
             policy::render_html_fragment(&registry)
@@ -98,7 +108,34 @@ pub(crate) fn app(registry: Registry) -> Result<Router, ConfigError> {
         .with_state(state)
         // axum: the layer added last is the outermost.
         .layer(middleware::from_fn(tag_request))
-        .layer(consent))
+        .layer(consent)
+        .layer(middleware::from_fn_with_state(log, log_withdrawals)))
+}
+
+/// Middleware outside the consent layer: files in the consent log the deletions the layer
+/// appended for refused cookies the browser still held (withdrawal). The demo's handlers
+/// never delete cookies themselves, so every deletion in the final response is the layer's.
+async fn log_withdrawals(
+    State(log): State<Arc<ConsentLog>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(tag) = response.extensions().get::<RequestTag>() {
+        let now = SystemTime::now();
+        for value in response.headers().get_all(SET_COOKIE) {
+            if let SetCookie::Cookie {
+                name, attributes, ..
+            } = parse_set_cookie(value.as_bytes())
+            {
+                if !name.is_empty() && is_deletion(attributes, now) {
+                    let scope = String::from_utf8_lossy(attributes).trim().to_owned();
+                    log.record_deletion(tag, &String::from_utf8_lossy(name), scope);
+                }
+            }
+        }
+    }
+    response
 }
 
 /// The visitor id: the `sessionid` cookie when it is well-formed, else a new one.
@@ -511,6 +548,9 @@ fn reason_text(reason: &str) -> &'static str {
         "nameless" => "a nameless cookie cannot be classified",
         "malformed" => "a browser would ignore it",
         "folded" => "several cookies folded in one header, one of them not allowed",
+        "withdrawn" => {
+            "deleted by the consent layer: you no longer allow it, and your browser still held it"
+        }
         _ => "",
     }
 }
@@ -521,7 +561,9 @@ async fn consent_log_page(State(state): State<AppState>, ctx: PageContext) -> Re
         r#"<h1>Consent log</h1>
 <p>Your last requests (at most 20, kept in memory), the cookies the server tried to set, and
 what the consent layer did with each. <q>Sent</q> means the <code>Set-Cookie</code> left the
-server; <q>removed</q> means your browser never saw it.</p>"#,
+server; <q>removed</q> means your browser never saw it; <q>deleted</q> means the layer told
+your browser to drop a cookie you no longer allow (even an <code>HttpOnly</code> one, or one
+set for a parent domain, which no banner script can reach).</p>"#,
     );
     if requests.is_empty() {
         body.push_str("<p><em>Nothing yet: visit a page of the portal first.</em></p>");
@@ -535,15 +577,21 @@ server; <q>removed</q> means your browser never saw it.</p>"#,
             esc(&r.consent),
         ));
         for c in &r.cookies {
+            let (cls, outcome) = match (c.reason, c.sent) {
+                ("withdrawn", _) => ("removed", "deleted"),
+                (_, true) => ("sent", "sent"),
+                (_, false) => ("removed", "removed"),
+            };
+            let scope = c.scope.as_deref().map_or_else(String::new, |s| {
+                format!(" <small><code>{}</code></small>", esc(s))
+            });
             body.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"{cls}\">{outcome}</td><td><code>{}</code> {}</td></tr>\n",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"{cls}\">{outcome}</td><td><code>{}</code> {}{scope}</td></tr>\n",
                 esc(&c.name),
                 esc(c.category.as_deref().unwrap_or("—")),
                 esc(c.service.as_deref().unwrap_or("—")),
                 c.reason,
                 reason_text(c.reason),
-                cls = if c.sent { "sent" } else { "removed" },
-                outcome = if c.sent { "sent" } else { "removed" },
             ));
         }
         body.push_str("</tbody></table>\n");

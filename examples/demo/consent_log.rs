@@ -44,8 +44,11 @@ pub(crate) struct CookieRecord {
     pub(crate) service: Option<String>,
     /// `true` when the `Set-Cookie` left the server.
     pub(crate) sent: bool,
-    /// [`Reason::as_str`](tower_cookie_consent::Reason::as_str).
+    /// [`Reason::as_str`](tower_cookie_consent::Reason::as_str), or `withdrawn` for a
+    /// deletion the layer appended.
     pub(crate) reason: &'static str,
+    /// For a deletion: its attributes (`Max-Age=0; Path=/; Domain=...`).
+    pub(crate) scope: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -78,7 +81,27 @@ impl ConsentLog {
             service: event.service().map(str::to_owned),
             sent: !event.removed,
             reason: event.verdict.reason().as_str(),
+            scope: None,
         };
+        self.push(tag, cookie);
+    }
+
+    /// Files a deletion the consent layer appended (withdrawal): `scope` is its attributes.
+    pub(crate) fn record_deletion(&self, tag: &RequestTag, name: &str, scope: String) {
+        self.push(
+            tag,
+            CookieRecord {
+                name: name.to_owned(),
+                category: None,
+                service: None,
+                sent: true,
+                reason: "withdrawn",
+                scope: Some(scope),
+            },
+        );
+    }
+
+    fn push(&self, tag: &RequestTag, cookie: CookieRecord) {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         // A poisoned lock only means another request panicked mid-update: keep logging.
         let mut visitors = self.visitors.lock().unwrap_or_else(|e| e.into_inner());

@@ -11,6 +11,7 @@
 //! was removed and why; `/cookies-policy` lists the registry.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 mod app;
@@ -58,16 +59,6 @@ fn parse_args() -> Result<Options, String> {
     Ok(Options { addr, registry })
 }
 
-fn load_registry(path: Option<&str>) -> Result<tower_cookie_consent::Registry, String> {
-    match path {
-        None => app::default_registry().map_err(|e| format!("built-in registry: {e}")),
-        // INTERIM: `Registry::from_path` arrives with the `registry-data` branch.
-        Some(path) => Err(format!(
-            "--registry {path}: loading a registry file needs Registry::from_path, not available yet"
-        )),
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = match parse_args() {
@@ -80,10 +71,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let registry = match load_registry(options.registry.as_deref()) {
+    let registry = match app::load_registry(options.registry.as_deref().map(Path::new)) {
         Ok(registry) => registry,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(e) => {
+            eprintln!("error: cannot load the registry: {e}");
             return ExitCode::FAILURE;
         }
     };
