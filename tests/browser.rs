@@ -111,9 +111,17 @@ async fn a_registry_file_replaces_the_built_in_registry() {
         format!("_pk_ses.{}", app::MATOMO_SUFFIX),
     ];
     assert_eq!(names, expected.into());
+}
 
-    let missing = app::load_registry(Some(Path::new("/nonexistent/registry.toml")));
-    assert!(missing.is_err());
+/// `--registry FILE` with a file that cannot be read stops the demo at start-up.
+#[test]
+fn a_missing_registry_file_is_an_error() {
+    let error = app::load_registry(Some(Path::new("/nonexistent/registry.json")))
+        .expect_err("no such file");
+    assert!(
+        error.to_string().contains("/nonexistent/registry.json"),
+        "{error}"
+    );
 }
 
 #[test]
