@@ -2,7 +2,7 @@
 //! `tower-cookie-consent`.
 //!
 //! ```text
-//! cargo run --example demo [-- --addr 127.0.0.1:3000] [--registry cookies.toml]
+//! cargo run --example demo [-- --addr 127.0.0.1:3000] [--registry examples/registry.toml]
 //! ```
 //!
 //! Open the printed URL. Every page tries to set necessary cookies, Google Analytics,
@@ -20,8 +20,9 @@ const USAGE: &str = "\
 usage: demo [--addr HOST:PORT] [--registry FILE]
 
   --addr HOST:PORT   where to listen (default: $ADDR, else 127.0.0.1:3000)
-  --registry FILE    load the cookie registry from a TOML or JSON file
-                     (default: the built-in opendatasoft + common_trackers presets)";
+  --registry FILE    load the cookie registry from a TOML or JSON file, such as
+                     examples/registry.toml (default: the built-in opendatasoft +
+                     common_trackers presets)";
 
 struct Options {
     addr: SocketAddr,
