@@ -62,8 +62,9 @@
 //!    its category is granted;
 //! 5. an undeclared cookie follows [`UnknownCookies`]: blocked by default (fail closed).
 //!
-//! Bad input never fails a request: a malformed, oversized, duplicated or non-UTF-8 consent
-//! value grants nothing, and strictly necessary cookies still pass. Consent kept only in the
+//! Bad input never fails a request: a malformed or oversized consent value grants nothing,
+//! a duplicated consent cookie never grants more than its narrowest copy, non-UTF-8 bytes in
+//! other cookies never hide it, and strictly necessary cookies still pass. Consent kept only in the
 //! browser's `localStorage` (some consent management platforms can do that) is invisible to
 //! the server: such visitors read as undecided.
 //!
@@ -132,7 +133,14 @@
 //!
 //! # Minimum supported Rust version
 //!
-//! 1.85.
+//! `rust-version` declares 1.85 (what the dependencies need); the crate is built and tested
+//! with Rust 1.95, and CI does not yet check 1.85.
+//!
+//! # Not covered
+//!
+//! Only response *headers* are filtered. HTTP/2 trailers are not (browsers do not store
+//! cookies from trailers), and cookies written by JavaScript in the page (`document.cookie`)
+//! never reach the server: gate such scripts on [`ConsentDecision::allows_service`].
 //!
 //! [`tower::ServiceBuilder`]: https://docs.rs/tower/latest/tower/struct.ServiceBuilder.html
 
