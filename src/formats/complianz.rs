@@ -1,6 +1,6 @@
 use percent_encoding::percent_decode;
 
-use super::common::{Grants, NameMap};
+use super::common::{service_key, Grants, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -110,7 +110,7 @@ impl Complianz {
                     ("statistics-anonymous", None),
                     ("marketing", Some("marketing")),
                 ],
-                true,
+                Identity::Any,
             ),
         }
     }
@@ -222,17 +222,22 @@ impl Complianz {
             return Services::Broken;
         }
         let registry = request.registry();
-        let mut local = Grants::default();
+        let mut local = KeyedGrants::new();
         let mut choice = false;
         let scanned = scan_object(percent_decode(value), |key, value| {
-            if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
-                choice = true;
-                local.record(registry.consent_key(key), yes);
+            if let Key::Text(key) = key {
+                let decision = match value {
+                    Value::Bool(yes) => Some(yes),
+                    _ => None,
+                };
+                choice |= decision.is_some();
+                // Service slugs only: a key equal to a category id grants no category.
+                local.record(key, service_key(key, registry), decision);
             }
         });
-        if scanned.is_err() {
+        let (Ok(()), Some(local)) = (scanned, local.finish()) else {
             return Services::Broken;
-        }
+        };
         if !choice {
             return Services::Empty;
         }

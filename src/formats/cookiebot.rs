@@ -1,4 +1,6 @@
-use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{
+    percent_decode_into, single_cookie_reader, Grants, Identity, KeyedGrants, NameMap,
+};
 use super::js_object::{parse_object, JsValue};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -89,7 +91,7 @@ impl Cookiebot {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), Identity::Off),
             outside_region: OutsideRegion::default(),
         }
     }
@@ -151,18 +153,18 @@ impl Cookiebot {
         let Some(text) = percent_decode_into(value, &mut buf, false) else {
             return Consent::unreadable();
         };
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut utc = None;
         let parsed = parse_object(text, |key, value| match value {
             JsValue::Bool(yes) => {
-                grants.record(self.map.resolve(key, registry), yes);
+                grants.record(key, self.map.resolve(key, registry), Some(yes));
             }
             JsValue::Integer(ms) if key == b"utc" => utc = Some(ms),
-            _ => {}
+            _ => grants.record(key, self.map.resolve(key, registry), None),
         });
-        if parsed.is_err() {
+        let (Ok(()), Some(grants)) = (parsed, grants.finish()) else {
             return Consent::unreadable();
-        }
+        };
         let mut consent = grants.into_consent();
         consent.set_timestamp_ms(utc);
         consent

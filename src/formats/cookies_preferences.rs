@@ -1,6 +1,6 @@
 use percent_encoding::percent_decode;
 
-use super::common::{single_cookie_reader, Grants, NameMap};
+use super::common::{single_cookie_reader, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
@@ -63,7 +63,7 @@ impl CookiesPreferences {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            aliases: NameMap::new([], true),
+            aliases: NameMap::new([], Identity::Any),
         }
     }
 
@@ -83,7 +83,7 @@ impl CookiesPreferences {
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut timestamp = None;
         let mut revision = None;
         let scanned = scan_object(percent_decode(value), |key, value| {
@@ -91,13 +91,15 @@ impl CookiesPreferences {
             match (key, value) {
                 (b"timestamp", Value::Integer(ms)) => timestamp = Some(ms),
                 (b"revision", Value::Integer(r)) => revision = Some(r),
-                (_, Value::Bool(yes)) => grants.record(self.aliases.resolve(key, registry), yes),
-                _ => {}
+                (_, Value::Bool(yes)) => {
+                    grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+                }
+                _ => grants.record(key, self.aliases.resolve(key, registry), None),
             }
         });
-        if scanned.is_err() {
+        let (Ok(()), Some(grants)) = (scanned, grants.finish()) else {
             return Consent::unreadable();
-        }
+        };
         let mut consent = grants.into_consent();
         consent.set_timestamp_ms(timestamp);
         consent.set_revision(revision);

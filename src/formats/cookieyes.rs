@@ -1,4 +1,4 @@
-use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Grants, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
 
@@ -87,7 +87,7 @@ impl CookieYes {
                     ("advertisement", Some("marketing")),
                     ("other", None),
                 ],
-                true,
+                Identity::Any,
             ),
         }
     }
@@ -122,7 +122,7 @@ impl CookieYes {
 
     fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut refusals = Grants::default();
         let (mut acted, mut not_acted) = (false, false);
         let mut rejected = false;
@@ -139,15 +139,18 @@ impl CookieYes {
                 b"action" => not_acted = true,
                 b"consent" => rejected |= v != b"yes",
                 b"consentid" | b"lastRenewedDate" => {}
-                _ => match v {
-                    b"yes" => grants.record(self.map.resolve(key, registry), true),
-                    b"no" => {
-                        let target = self.map.resolve(key, registry);
-                        grants.record(target, false);
+                _ => {
+                    let target = self.map.resolve(key, registry);
+                    let decision = match v {
+                        b"yes" => Some(true),
+                        b"no" => Some(false),
+                        _ => None,
+                    };
+                    grants.record(key, target, decision);
+                    if decision == Some(false) {
                         refusals.record(target, false);
                     }
-                    _ => {}
-                },
+                }
             }
         }
         if !acted && !not_acted {
@@ -156,6 +159,9 @@ impl CookieYes {
         if not_acted {
             return Consent::undecided();
         }
+        let Some(grants) = grants.finish() else {
+            return Consent::unreadable();
+        };
         if rejected {
             return refusals.into_consent();
         }

@@ -1,4 +1,4 @@
-use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
 
@@ -71,7 +71,7 @@ impl DjangoCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Any),
             min_versions: Vec::new(),
         }
     }
@@ -124,7 +124,7 @@ impl DjangoCookieConsent {
             return Consent::undecided();
         }
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         for pair in value.split(|&b| b == b'|') {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else {
                 return Consent::unreadable();
@@ -133,7 +133,9 @@ impl DjangoCookieConsent {
             if varname.is_empty() {
                 return Consent::unreadable();
             }
+            let target = self.map.resolve(varname, registry);
             if version.is_empty() {
+                grants.record(varname, target, None);
                 continue;
             }
             let accepted = version != b"-1"
@@ -142,9 +144,12 @@ impl DjangoCookieConsent {
                     .iter()
                     .find(|(k, _)| k.as_bytes() == varname)
                     .is_none_or(|(_, min)| version >= min.as_bytes());
-            grants.record(self.map.resolve(varname, registry), accepted);
+            grants.record(varname, target, Some(accepted));
         }
-        grants.into_consent()
+        match grants.finish() {
+            Some(grants) => grants.into_consent(),
+            None => Consent::unreadable(),
+        }
     }
 }
 

@@ -4,7 +4,9 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
-use super::common::{parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{
+    parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, Identity, NameMap, Repeats,
+};
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
@@ -84,7 +86,7 @@ impl VanillaCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Any),
             revision: None,
         }
     }
@@ -152,6 +154,7 @@ impl VanillaCookieConsent {
         let mut has_list = CategorySet::EMPTY;
         let mut categories_seen = false;
         let mut services_seen = false;
+        let mut service_lists = Repeats::new();
         let mut wrong_type = false;
         let mut revision = None;
         let mut first_ms = None;
@@ -170,7 +173,7 @@ impl VanillaCookieConsent {
             }
             Path::Element(Key::Text(b"categories" | b"level")) => {
                 if let Value::Str(name) = value {
-                    match self.map.resolve(name, registry) {
+                    match self.map.resolve_with(name, registry, Identity::Categories) {
                         Some(ConsentKey::Category(c)) => accepted.insert(c),
                         Some(key @ ConsentKey::Service(_)) => grants.record(Some(key), true),
                         None => {}
@@ -198,11 +201,34 @@ impl VanillaCookieConsent {
                     expires_ms = Some(ms);
                 }
             }
+            Path::Inner(Key::Text(b"services"), Key::Text(category)) => {
+                // A category given twice: `JSON.parse` keeps the last list, so reading
+                // both could grant what the CMP does not (a hash collision also lands here:
+                // unreadable, never wider).
+                let key = self
+                    .map
+                    .resolve_with(category, registry, Identity::Categories);
+                if let Some(key @ ConsentKey::Category(_)) = key {
+                    wrong_type |= service_lists.note(category, Some(key), None);
+                }
+            }
             Path::InnerElement(Key::Text(b"services"), Key::Text(category)) => {
-                if let Some(ConsentKey::Category(c)) = self.map.resolve(category, registry) {
+                let key = self
+                    .map
+                    .resolve_with(category, registry, Identity::Categories);
+                if let Some(ConsentKey::Category(c)) = key {
                     has_list.insert(c);
-                    if let Value::Str(service) = value {
-                        if let Some(ConsentKey::Service(s)) = self.map.resolve(service, registry) {
+                    let service = match value {
+                        Value::Str(name) => {
+                            self.map.resolve_with(name, registry, Identity::Services)
+                        }
+                        _ => None,
+                    };
+                    // Only a service the registry declares in that category: listing
+                    // `meta` under `statistics` grants nothing (vanilla's own
+                    // `acceptedService('meta', 'marketing')` is false).
+                    if let Some(ConsentKey::Service(s)) = service {
+                        if registry.services_of(c).contains(s) {
                             listed[c.index()].insert(s);
                         }
                     }
@@ -228,7 +254,18 @@ impl VanillaCookieConsent {
         }
         for c in has_list.intersection(accepted).iter() {
             let services = &listed[c.index()];
-            grants.grant_services(services);
+            // A service declared in several categories is granted only when all of them
+            // are accepted: a service grant allows every cookie of the service.
+            let mut granted = ServiceSet::EMPTY;
+            for s in services.iter() {
+                let everywhere_accepted = (0..registry.categories().len())
+                    .map(|i| registry.category_id_at(i))
+                    .all(|o| accepted.contains(o) || !registry.services_of(o).contains(s));
+                if everywhere_accepted {
+                    granted.insert(s);
+                }
+            }
+            grants.grant_services(&granted);
             let mut unlisted = ServiceSet::EMPTY;
             for s in registry.services_of(c).iter() {
                 if !services.contains(s) {
