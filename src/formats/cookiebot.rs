@@ -38,7 +38,9 @@ pub enum OutsideRegion {
 ///
 /// - every `%XX` is decoded, but the value is never form-decoded: `+` stays `+`;
 /// - members whose key the [map](Cookiebot::map) knows and whose value is `true` grant,
-///   `false` refuse; any other value type is no decision; other keys are ignored;
+///   `false` refuse; any other value type is no decision; other keys are ignored; a key
+///   given twice is granted only if every occurrence is `true` (the script's object keeps
+///   the last one): one `false` refuses it, one other value leaves it undecided;
 /// - `utc` (milliseconds since the Unix epoch) is the time of the choice;
 /// - the bare value `0` is a refusal of everything but the strictly necessary;
 /// - the bare value `-1` ("the visitor is not in a region that needs consent") follows
@@ -310,6 +312,15 @@ mod tests {
         // A key given twice is refused if either occurrence refuses.
         let (r, c) = read(&["CookieConsent={statistics:true,statistics:false}"]);
         assert!(granted(&r, &c).is_empty());
+        // One occurrence that decides nothing withholds the grant of the other.
+        for v in [
+            "{necessary:true,statistics:true,statistics:1}",
+            "{necessary:true,statistics:1,statistics:true}",
+        ] {
+            let (r, c) = read(&[&format!("CookieConsent={v}")]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(granted(&r, &c), ["necessary"], "{v}");
+        }
     }
 
     #[test]

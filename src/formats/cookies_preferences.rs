@@ -22,7 +22,10 @@ use crate::reader::ConsentRequest;
 ///   the platform's `functional_cookies`) to registry ids;
 /// - `timestamp` (milliseconds since the Unix epoch) records when the choice was made,
 ///   `revision` (an integer) the registry revision it was made under;
-/// - a key given twice is refused if any occurrence refuses it;
+/// - a key given twice is granted only if every occurrence is `true`: one `false` refuses
+///   it, one other value leaves it undecided (`JSON.parse` keeps the last occurrence, so
+///   none may grant more than another); more than 64 distinct keys standing for registry
+///   ids is [unreadable](Consent::unreadable);
 /// - the cookie present more than once reads as the [narrowest](Consent::narrowest) of all;
 /// - invalid JSON, invalid percent-encoding of UTF-8 does not matter (bytes are compared),
 ///   but a syntax error, nesting deeper than 64 levels or a value over
@@ -208,6 +211,19 @@ mod tests {
         ]);
         assert!(!cat(&r, &c, "statistics"));
         assert_eq!(svc(&r, &c, "ga"), Some(false));
+        // `JSON.parse` keeps the last occurrence: `null` next to `true` grants nothing.
+        for v in [
+            &br#"cookies_preferences={"statistics":true,"statistics":null}"#[..],
+            br#"cookies_preferences={"statistics":"yes","statistics":true}"#,
+            br#"cookies_preferences={"ga":true,"ga":1}"#,
+        ] {
+            let (r, c) = read(&[v]);
+            assert!(c.is_decided());
+            assert!(!cat(&r, &c, "statistics"), "{v:?}");
+            assert_eq!(svc(&r, &c, "ga"), None, "{v:?}");
+        }
+        let (r, c) = read(&[br#"cookies_preferences={"statistics":true,"statistics":true}"#]);
+        assert!(cat(&r, &c, "statistics"));
     }
 
     #[test]

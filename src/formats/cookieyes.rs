@@ -25,7 +25,9 @@ use crate::reader::ConsentRequest;
 ///   cookie, after one year by default);
 /// - a pair without `:` or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes reads as
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
-///   [narrowest](Consent::narrowest) of all; a key given twice is refused if any refuses.
+///   [narrowest](Consent::narrowest) of all; a key given twice is granted only if every
+///   occurrence is `yes` (one `no` refuses it, one other value leaves it undecided); more
+///   than 64 distinct keys standing for registry ids is [unreadable](Consent::unreadable).
 ///
 /// # Mapping
 ///
@@ -275,6 +277,19 @@ mod tests {
             "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,analytics:no",
         ]);
         assert!(granted(&r, &c).is_empty());
+        // An empty or unknown value next to `yes` for the same key: not granted.
+        for v in ["analytics:yes,analytics:", "analytics:maybe,analytics:yes"] {
+            let (r, c) = read(&[&format!(
+                "cookieyes-consent=consentid:x,consent:yes,action:yes,functional:yes,{v}"
+            )]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(granted(&r, &c), ["functional"], "{v}");
+        }
+        // Two slugs mapped to one id are two keys: an empty `performance` does not veto.
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,performance:",
+        ]);
+        assert_eq!(granted(&r, &c), ["statistics"]);
     }
 
     #[test]

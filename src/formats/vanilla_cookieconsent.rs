@@ -34,10 +34,17 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 ///
 /// - `categories` (v3) or `level` (v2) lists the **accepted** categories; a category it does
 ///   not list is not granted. Names are looked up in the [map](VanillaCookieConsent::map),
-///   else taken as is (a registry category id, or a service id);
-/// - `services` (v3) maps a category to its accepted services: each listed service is
-///   granted, and when a category's list is not empty, the registry's services of that
-///   category that it does **not** list are refused (the visitor switched them off);
+///   else taken as a registry **category** id (never a service id: map a vanilla category
+///   to a service explicitly if that is what it stands for);
+/// - `services` (v3) maps a category to its accepted services (names looked up in the map,
+///   else taken as registry **service** ids). A listed service is granted only when the
+///   category is accepted, the registry declares the service in the registry category the
+///   vanilla category maps to (vanilla's own `acceptedService(service, category)` looks
+///   only in that category: `meta` listed under `statistics` grants nothing when the
+///   registry declares `meta` in `marketing`), and every registry category declaring the
+///   service is accepted (a service grant allows all its cookies). When a category's list
+///   is not empty, the registry's services of that category that it does **not** list are
+///   refused (the visitor switched them off);
 /// - `revision`: when the site's revision is [set](VanillaCookieConsent::revision), a cookie
 ///   of any other revision is [undecided](Consent::undecided), as vanilla-cookieconsent
 ///   itself judges it; otherwise the cookie's revision is reported on the [`Consent`] so the
@@ -45,7 +52,9 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 /// - `lastConsentTimestamp` (else `consentTimestamp`), ISO 8601, is the time of the choice;
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
 /// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
-///   given twice (or both), `services` given twice, a truncated value or one over
+///   given twice (or both), `services` given twice, a category given twice inside
+///   `services` (`JSON.parse` keeps the last list; reading both could grant more), a
+///   truncated value or one over
 ///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
 ///   [narrowest](Consent::narrowest) of all.
@@ -470,6 +479,117 @@ mod tests {
         );
         let (_, c) = read(&[&big]);
         assert_eq!(c.state(), ConsentState::Unreadable);
+    }
+
+    #[test]
+    fn a_category_repeated_inside_services_is_unreadable() {
+        // F7: `JSON.parse` keeps `["matomo"]`; the union would also grant `ga`.
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_pk_id", "statistics", "matomo"),
+            ])
+        };
+        for v in [
+            r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["ga"],"statistics":["matomo"]}}"#,
+            r#"{"categories":["necessary","statistics"],"services":{"statistics":["ga"],"statistics":[]}}"#,
+            r#"{"categories":["statistics"],"services":{"statistics":["ga"],"statistic\u0073":["matomo"]}}"#,
+        ] {
+            let (r, c) = testing::read(
+                &VanillaCookieConsent::new(),
+                registry(),
+                &[format!("cc_cookie={}", encode(v))],
+            );
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+            assert_eq!(svc(&r, &c, "ga"), None);
+            assert!(granted(&r, &c).is_empty());
+        }
+        // Two vanilla categories mapped to one registry category are two keys, not one.
+        let v = r#"{"categories":["analytics","stats"],"services":{"analytics":["ga"],"stats":["matomo"]}}"#;
+        let reader = reader().map("stats", "statistics");
+        let (r, c) = testing::read(&reader, registry(), &[format!("cc_cookie={}", encode(v))]);
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
+        assert_eq!(svc(&r, &c, "matomo"), Some(true));
+        // A key repeated that stands for no category decides nothing and is allowed.
+        let v = r#"{"categories":["statistics"],"services":{"x":["ga"],"x":[]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn a_service_listed_under_another_category_grants_nothing() {
+        // F8: the registry declares `meta` only in `marketing`.
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_fbp", "marketing", "meta"),
+            ])
+        };
+        let v = r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["meta"]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "meta"), None);
+        assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
+        // The non-empty list names no statistics service: ga was switched off.
+        assert_eq!(svc(&r, &c, "ga"), Some(false));
+        assert!(!r
+            .judge(b"_fbp", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        // Listed under its own, accepted category it is granted.
+        let v = r#"{"categories":["marketing"],"services":{"marketing":["meta"]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert_eq!(svc(&r, &c, "meta"), Some(true));
+        // A category name never resolves to a service by identity.
+        let v = r#"{"categories":["necessary","meta"]}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "meta"), None);
+    }
+
+    #[test]
+    fn a_service_of_several_categories_needs_all_of_them() {
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_gcl_au", "marketing", "ga"),
+            ])
+        };
+        let read = |v: &str| {
+            testing::read(
+                &VanillaCookieConsent::new(),
+                registry(),
+                &[format!("cc_cookie={}", encode(v))],
+            )
+        };
+        let (r, c) = read(r#"{"categories":["statistics"],"services":{"statistics":["ga"]}}"#);
+        assert_eq!(svc(&r, &c, "ga"), None);
+        assert!(!r
+            .judge(b"_gcl_au", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        assert!(r
+            .judge(b"_ga", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        let (r, c) = read(
+            r#"{"categories":["statistics","marketing"],"services":{"statistics":["ga"],"marketing":["ga"]}}"#,
+        );
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
     }
 
     #[test]
