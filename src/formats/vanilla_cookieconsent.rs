@@ -53,7 +53,8 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
 /// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
 ///   given twice (or both), `services` given twice, a category given twice inside
-///   `services` (`JSON.parse` keeps the last list; reading both could grant more), a
+///   `services` (`JSON.parse` keeps the last list; reading both could grant more; more
+///   than 64 keys of `services` that name registry categories count as such), a
 ///   truncated value or one over
 ///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
