@@ -226,6 +226,19 @@ async fn onetrust_end_to_end() {
         .await,
         names(&["sessionid", "_ga", "_hjid", own])
     );
+    // A second `groups` field: the script reads one, so the value is unreadable.
+    assert_eq!(
+        kept(
+            OneTrust::new(),
+            own,
+            &[
+                OT_CLOSED,
+                &format!("{}&groups=C0004:1", onetrust("C0002:1"))
+            ]
+        )
+        .await,
+        names(&["sessionid", own])
+    );
 }
 
 // ----- Klaro -------------------------------------------------------------------------------
@@ -234,6 +247,7 @@ fn klaro() -> Klaro {
     Klaro::new()
         .map("googleAnalytics", "ga")
         .map("facebookPixel", "facebook")
+        .map("inlineTracker", "functional")
 }
 
 #[tokio::test]
@@ -243,10 +257,31 @@ async fn klaro_end_to_end() {
         kept(
             klaro(),
             own,
-            &["klaro=%7B%22googleAnalytics%22%3Atrue%2C%22hotjar%22%3Atrue%2C%22facebookPixel%22%3Atrue%2C%22functional%22%3Atrue%7D"]
+            &["klaro=%7B%22googleAnalytics%22%3Atrue%2C%22hotjar%22%3Atrue%2C%22facebookPixel%22%3Atrue%2C%22inlineTracker%22%3Atrue%7D"]
         )
         .await,
         names(&["sessionid", "lang", "_ga", "_hjid", "_fbp", own])
+    );
+    // Klaro's keys are services: a key equal to a category id grants no category; only
+    // an explicit map (`inlineTracker` above) does.
+    assert_eq!(
+        kept(
+            klaro(),
+            own,
+            &[r#"klaro={"functional":true,"marketing":true,"statistics":true}"#]
+        )
+        .await,
+        names(&["sessionid", own])
+    );
+    // A repeated key grants only if every occurrence does (`JSON.parse` keeps the last).
+    assert_eq!(
+        kept(
+            klaro(),
+            own,
+            &[r#"klaro={"googleAnalytics":true,"hotjar":true,"hotjar":null}"#]
+        )
+        .await,
+        names(&["sessionid", "_ga", own])
     );
     assert_eq!(
         kept(
@@ -396,6 +431,35 @@ async fn vanilla_cookieconsent_end_to_end() {
 }
 
 #[tokio::test]
+async fn vanilla_services_never_widen_the_categories() {
+    let own = "cc_cookie";
+    // F7: `JSON.parse` keeps the last `statistics` list (`["hotjar"]`); a category given
+    // twice inside `services` is unreadable, never the union.
+    let repeated = encode(
+        r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["ga"],"statistics":["hotjar"]}}"#,
+    );
+    assert_eq!(
+        kept(vanilla(), own, &[&format!("cc_cookie={repeated}")]).await,
+        names(&["sessionid", own])
+    );
+    // F8: `facebook` is declared in `marketing` only: listed under `statistics` it grants
+    // nothing (and the non-empty list switches `hotjar` off).
+    let misfiled = encode(
+        r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["ga","facebook"]}}"#,
+    );
+    assert_eq!(
+        kept(vanilla(), own, &[&format!("cc_cookie={misfiled}")]).await,
+        names(&["sessionid", "_ga", own])
+    );
+    // A category name equal to a service id is not that service.
+    let named = encode(r#"{"categories":["necessary","facebook"],"revision":0}"#);
+    assert_eq!(
+        kept(vanilla(), own, &[&format!("cc_cookie={named}")]).await,
+        names(&["sessionid", own])
+    );
+}
+
+#[tokio::test]
 async fn vanilla_revision_older_than_the_registry_is_asked_again() {
     let registry = Registry::builder()
         .default_categories()
@@ -424,6 +488,7 @@ fn tarteaucitron() -> Tarteaucitron {
     Tarteaucitron::new()
         .map("gtag", "ga")
         .map("facebookpixel", "facebook")
+        .map("inlinetracker", "functional")
 }
 
 #[tokio::test]
@@ -433,10 +498,30 @@ async fn tarteaucitron_end_to_end() {
         kept(
             tarteaucitron(),
             own,
-            &["tarteaucitron=!gtag=true!hotjar=true!facebookpixel=true!functional=true"]
+            &["tarteaucitron=!gtag=true!hotjar=true!facebookpixel=true!inlinetracker=true"]
         )
         .await,
         names(&["sessionid", "lang", "_ga", "_hjid", "_fbp", own])
+    );
+    // Keys are services: a key equal to a category id grants no category.
+    assert_eq!(
+        kept(
+            tarteaucitron(),
+            own,
+            &["tarteaucitron=!functional=true!marketing=true!statistics=true"]
+        )
+        .await,
+        names(&["sessionid", own])
+    );
+    // A key given twice with a `wait` is not granted.
+    assert_eq!(
+        kept(
+            tarteaucitron(),
+            own,
+            &["tarteaucitron=!gtag=true!hotjar=true!hotjar=wait"]
+        )
+        .await,
+        names(&["sessionid", "_ga", own])
     );
     assert_eq!(
         kept(
@@ -663,9 +748,10 @@ proptest! {
         flags in prop::collection::vec(prop::option::of(any::<bool>()), 6),
         encoding in 0..3u8,
     ) {
-        // CMP name, registry id, service (true) or category (false).
+        // CMP name, registry id. `inlineTracker` is mapped to a category explicitly;
+        // `marketing`, a category id used as a key, stands for nothing (keys are services).
         let names = [("googleAnalytics", "ga"), ("hotjar", "hotjar"), ("facebookPixel", "facebook"),
-                     ("functional", "functional"), ("marketing", "marketing"), ("unknown", "")];
+                     ("inlineTracker", "functional"), ("marketing", "marketing"), ("unknown", "")];
         let registry = registry();
         let members: Vec<String> = names.iter().zip(&flags)
             .filter_map(|((n, _), f)| f.map(|f| format!("\"{n}\":{f}")))
@@ -681,7 +767,8 @@ proptest! {
             .map(|((n, _), f)| format!("!{}={}", n.to_lowercase(),
                 f.map_or("wait".to_owned(), |f| f.to_string())))
             .collect();
-        let tarte = Tarteaucitron::new().map("googleanalytics", "ga").map("facebookpixel", "facebook");
+        let tarte = Tarteaucitron::new().map("googleanalytics", "ga").map("facebookpixel", "facebook")
+            .map("inlinetracker", "functional");
         let readings = [
             read(&klaro(), &registry, &cookie_headers(&[&format!("klaro={klaro_value}")])),
             read(&tarte, &registry, &cookie_headers(&[&format!("tarteaucitron={tarte_value}")])),
@@ -692,17 +779,20 @@ proptest! {
                 continue;
             }
             prop_assert!(consent.is_decided(), "{} {}", which, klaro_value);
-            for ((_, id), flag) in names.iter().zip(&flags) {
+            for ((name, id), flag) in names.iter().zip(&flags) {
+                let mapped = !name.eq_ignore_ascii_case(id);
                 if let Some(s) = registry.service_id(id) {
                     prop_assert_eq!(consent.service_decision(s), *flag, "{}", id);
                 } else if let Some(c) = registry.category_id(id) {
-                    prop_assert_eq!(consent.is_category_granted(c), *flag == Some(true), "{}", id);
+                    let expected = mapped && *flag == Some(true);
+                    prop_assert_eq!(consent.is_category_granted(c), expected, "{}", id);
                 }
             }
             // Nothing else is granted.
             for c in consent.granted_categories().iter() {
                 let id = registry.category(c).id();
-                prop_assert!(names.iter().zip(&flags).any(|((_, t), f)| *t == id && *f == Some(true)));
+                prop_assert!(names.iter().zip(&flags)
+                    .any(|((n, t), f)| *t == id && !n.eq_ignore_ascii_case(t) && *f == Some(true)));
             }
         }
     }

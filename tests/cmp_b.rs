@@ -9,7 +9,8 @@ use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use tower_cookie_consent::formats::{
-    Complianz, CookieYes, DjangoCookieConsent, FirstDecided, TcString, Tcf,
+    Complianz, CookieYes, DjangoCookieConsent, FirstDecided, Klaro, Tarteaucitron, TcString, Tcf,
+    VanillaCookieConsent,
 };
 use tower_cookie_consent::{
     Consent, ConsentDecision, ConsentRequest, ConsentState, CookieConsentLayer, CookiesPreferences,
@@ -98,6 +99,34 @@ async fn complianz_through_the_layer() {
     // GPC is on by default: the same cookie with `Sec-GPC: 1` would drop `_fbp`; without it
     // the marketing grant stands.
     assert!(decision.allows_service("meta"));
+}
+
+#[tokio::test]
+async fn complianz_services_cookie_grants_services_only() {
+    // F9: `cmplz_consented_services` holds service slugs; `marketing` is a category id and
+    // must not grant the marketing category.
+    let cookie =
+        "cmplz_banner-status=dismissed; cmplz_consented_services=%7B%22marketing%22%3Atrue%7D";
+    let (names, decision) = through_layer(Complianz::new(), cookie, &[]).await;
+    assert_eq!(names, ["sessionid"]);
+    assert!(!decision.allows_category("marketing"));
+    assert!(!decision.allows_service("meta"));
+    // A service slug does grant that service (and only it).
+    let cookie = r#"cmplz_banner-status=dismissed; cmplz_consented_services={"meta":true}"#;
+    let (names, decision) = through_layer(Complianz::new(), cookie, &[]).await;
+    assert_eq!(names, ["sessionid", "_fbp"]);
+    assert!(!decision.allows_category("marketing"));
+}
+
+#[tokio::test]
+async fn a_repeated_key_never_grants_more_than_its_last_occurrence() {
+    // CookieYes' script keeps the last `analytics`, which is empty.
+    let cookie = "cookieyes-consent=consentid:x,consent:yes,action:yes,functional:yes,analytics:yes,analytics:";
+    let (names, _) = through_layer(CookieYes::new(), cookie, &[]).await;
+    assert_eq!(names, ["sessionid", "theme"]);
+    let cookie = "cookie_consent=statistics=2024-05-02T10:20:30+00:00|statistics=";
+    let (names, _) = through_layer(DjangoCookieConsent::new(), cookie, &[]).await;
+    assert_eq!(names, ["sessionid"]);
 }
 
 #[tokio::test]
@@ -202,7 +231,28 @@ fn reading_does_not_allocate() {
         Box::new(FirstDecided::new().with(CookieYes::new()).with(Tcf::new())),
         format!("euconsent-v2={}", tc_string(&[1, 8, 9], now_ds())),
     ));
-    for (reader, cookie) in cases {
+    // Repeated keys, service-only keys and services checked against the registry.
+    cases.push((
+        Box::new(VanillaCookieConsent::new()),
+        "cc_cookie=%7B%22categories%22%3A%5B%22statistics%22%5D%2C%22services%22%3A%7B%22statistics%22%3A%5B%22ga%22%2C%22meta%22%5D%7D%7D".to_owned(),
+    ));
+    cases.push((
+        Box::new(Klaro::new()),
+        r#"klaro={"ga":true,"ga":null,"meta":true,"statistics":true}"#.to_owned(),
+    ));
+    cases.push((
+        Box::new(Tarteaucitron::new()),
+        "tarteaucitron=!ga=true!ga=wait!meta=true!statistics=true".to_owned(),
+    ));
+    cases.push((
+        Box::new(CookiesPreferences::new()),
+        r#"cookies_preferences={"statistics":true,"statistics":null,"ga":true}"#.to_owned(),
+    ));
+    let unreadable = [(
+        Box::new(VanillaCookieConsent::new()) as Box<dyn ReadConsent>,
+        "cc_cookie=%7B%22categories%22%3A%5B%22statistics%22%5D%2C%22services%22%3A%7B%22statistics%22%3A%5B%22ga%22%5D%2C%22statistics%22%3A%5B%5D%7D%7D".to_owned(),
+    )];
+    for (reader, cookie) in cases.into_iter().chain(unreadable) {
         let registry = registry();
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
@@ -211,7 +261,13 @@ fn reading_does_not_allocate() {
         let info = allocation_counter::measure(|| {
             consent = Some(reader.read_consent(&request));
         });
-        assert!(consent.unwrap().is_decided(), "{cookie}");
+        let consent = consent.unwrap();
+        let expected = if cookie.contains("%5B%22ga%22%5D%2C%22statistics%22") {
+            ConsentState::Unreadable
+        } else {
+            ConsentState::Decided
+        };
+        assert_eq!(consent.state(), expected, "{cookie}");
         assert_eq!(info.count_total, 0, "{cookie}");
     }
 }

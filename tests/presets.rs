@@ -146,6 +146,7 @@ fn opendatasoft_exempts_only_cookies_without_an_identifier() {
         exempt,
         [
             "_pk_testcookie",
+            "_pk_testcookie.*",
             "_pprv",
             "atauthority",
             "mtm_consent",
@@ -322,7 +323,7 @@ fn opendatasoft_and_common_trackers_merge() {
         })
         .count();
     // Google Analytics and Matomo are the tools both presets declare.
-    assert_eq!(shared, 6 + 9);
+    assert_eq!(shared, 6 + 10);
     let registry = ods.merge(common).build().unwrap();
     assert_eq!(registry.declarations().len(), ods_len + common_len - shared);
     let ids: Vec<_> = registry.categories().iter().map(Category::id).collect();
@@ -362,4 +363,59 @@ fn site_entries_win_over_a_preset() {
         .unwrap();
     let verdict = registry.judge(b"_pk_id.1.ab", &Consent::undecided(), UnknownPolicy::Block);
     assert_eq!(verdict.reason(), Reason::Exempt);
+}
+
+/// Every cookie a preset lets through without consent is named exactly or by a pattern as
+/// narrow as the vendor's documented name: an exempt *prefix* would let any cookie whose
+/// name starts with it through.
+#[test]
+fn no_preset_exempts_a_prefix() {
+    for (name, registry) in [
+        ("opendatasoft", presets::opendatasoft().build().unwrap()),
+        (
+            "common_trackers",
+            presets::common_trackers().build().unwrap(),
+        ),
+    ] {
+        for d in registry.declarations() {
+            let category = registry.category(registry.category_id(d.category_id()).unwrap());
+            let required = d
+                .consent_required_override()
+                .unwrap_or(category.is_consent_required());
+            if !required {
+                assert_ne!(
+                    d.matcher().kind(),
+                    "prefix",
+                    "{name}: {} passes without consent",
+                    d.matcher().as_str()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn matomo_test_cookie_is_exempt_by_its_documented_names_only() {
+    for registry in [
+        presets::opendatasoft().build().unwrap(),
+        presets::common_trackers().build().unwrap(),
+    ] {
+        let undecided = Consent::undecided();
+        for exempt in [&b"_pk_testcookie"[..], b"_pk_testcookie.1.a1b2"] {
+            let verdict = registry.judge(exempt, &undecided, UnknownPolicy::Block);
+            assert_eq!(verdict.reason(), Reason::Exempt);
+        }
+        for not_exempt in [
+            &b"_pk_testcookie_tracker"[..],
+            b"_pk_testcookieX",
+            b"_pk_testcookies",
+        ] {
+            let verdict = registry.judge(not_exempt, &undecided, UnknownPolicy::Block);
+            assert!(
+                !verdict.is_allowed(),
+                "{}",
+                String::from_utf8_lossy(not_exempt)
+            );
+        }
+    }
 }

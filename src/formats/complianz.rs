@@ -1,6 +1,6 @@
 use percent_encoding::percent_decode;
 
-use super::common::{Grants, NameMap};
+use super::common::{service_key, Grants, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -22,9 +22,13 @@ use crate::reader::{ConsentRequest, ReadConsent};
 /// - `allow` grants the category, `deny` refuses it; any other value (empty, `true`, …)
 ///   refuses it too, so that a broken duplicate can never leave a grant standing;
 /// - `cmplz_consented_services` is a JSON object (raw, as Complianz writes it, or
-///   percent-encoded) of per-service choices, read as registry service or category ids;
-///   members that are not booleans decide nothing; a copy that does not parse grants
-///   nothing, and withdraws the service grants of the other copies;
+///   percent-encoded) of per-service choices; its keys are Complianz **service** slugs and
+///   are read as registry **service** ids only: a key equal to a category id
+///   (`{"marketing":true}`) grants or refuses nothing, categories come only from the
+///   category cookies; members that are not booleans decide nothing; a key given twice is
+///   granted only if every occurrence is `true`; a copy that does not parse (or holds more
+///   than 64 distinct service keys) grants nothing, and withdraws the service grants of
+///   the other copies;
 /// - the visitor has **decided** when at least one category cookie reads `allow` or `deny`,
 ///   or the services cookie holds a choice; category cookies that are all unreadable, or
 ///   a services cookie that does not parse, with no choice besides, read as
@@ -110,7 +114,7 @@ impl Complianz {
                     ("statistics-anonymous", None),
                     ("marketing", Some("marketing")),
                 ],
-                true,
+                Identity::Any,
             ),
         }
     }
@@ -222,17 +226,22 @@ impl Complianz {
             return Services::Broken;
         }
         let registry = request.registry();
-        let mut local = Grants::default();
+        let mut local = KeyedGrants::new();
         let mut choice = false;
         let scanned = scan_object(percent_decode(value), |key, value| {
-            if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
-                choice = true;
-                local.record(registry.consent_key(key), yes);
+            if let Key::Text(key) = key {
+                let decision = match value {
+                    Value::Bool(yes) => Some(yes),
+                    _ => None,
+                };
+                choice |= decision.is_some();
+                // Service slugs only: a key equal to a category id grants no category.
+                local.record(key, service_key(key, registry), decision);
             }
         });
-        if scanned.is_err() {
+        let (Ok(()), Some(local)) = (scanned, local.finish()) else {
             return Services::Broken;
-        }
+        };
         if !choice {
             return Services::Empty;
         }
@@ -327,6 +336,33 @@ mod tests {
             c.service_decision(r.service_id("youtube").unwrap()),
             Some(false)
         );
+        // Keys are services only: a category id grants no category (F9).
+        for v in [
+            "cmplz_banner-status=dismissed; cmplz_consented_services=%7B%22marketing%22%3Atrue%7D",
+            r#"cmplz_consented_services={"statistics":true,"marketing":true,"youtube":false}"#,
+        ] {
+            let (r, c) = read(&[v]);
+            assert!(c.is_decided(), "{v}");
+            assert!(granted(&r, &c).is_empty(), "{v}");
+        }
+        // A category refusal is not undone by a category-named key either.
+        let (r, c) =
+            read(&[r#"cmplz_marketing=deny; cmplz_consented_services={"marketing":true}"#]);
+        assert!(granted(&r, &c).is_empty());
+        // A service given twice is granted only if every occurrence grants it.
+        for v in [
+            r#"{"youtube":true,"youtube":null}"#,
+            r#"{"youtube":1,"youtube":true}"#,
+        ] {
+            let (r, c) = read(&[&format!(
+                "cmplz_marketing=deny; cmplz_consented_services={v}"
+            )]);
+            assert_eq!(
+                c.service_decision(r.service_id("youtube").unwrap()),
+                None,
+                "{v}"
+            );
+        }
         // Broken or typeless JSON decides nothing.
         let (r, c) = read(&[r#"cmplz_consented_services={"youtube":"true"}"#]);
         assert_eq!(c, Consent::undecided());

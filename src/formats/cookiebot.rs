@@ -1,4 +1,6 @@
-use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{
+    percent_decode_into, single_cookie_reader, Grants, Identity, KeyedGrants, NameMap,
+};
 use super::js_object::{parse_object, JsValue};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -36,7 +38,9 @@ pub enum OutsideRegion {
 ///
 /// - every `%XX` is decoded, but the value is never form-decoded: `+` stays `+`;
 /// - members whose key the [map](Cookiebot::map) knows and whose value is `true` grant,
-///   `false` refuse; any other value type is no decision; other keys are ignored;
+///   `false` refuse; any other value type is no decision; other keys are ignored; a key
+///   given twice is granted only if every occurrence is `true` (the script's object keeps
+///   the last one): one `false` refuses it, one other value leaves it undecided;
 /// - `utc` (milliseconds since the Unix epoch) is the time of the choice;
 /// - the bare value `0` is a refusal of everything but the strictly necessary;
 /// - the bare value `-1` ("the visitor is not in a region that needs consent") follows
@@ -89,7 +93,7 @@ impl Cookiebot {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), Identity::Off),
             outside_region: OutsideRegion::default(),
         }
     }
@@ -151,18 +155,18 @@ impl Cookiebot {
         let Some(text) = percent_decode_into(value, &mut buf, false) else {
             return Consent::unreadable();
         };
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut utc = None;
         let parsed = parse_object(text, |key, value| match value {
             JsValue::Bool(yes) => {
-                grants.record(self.map.resolve(key, registry), yes);
+                grants.record(key, self.map.resolve(key, registry), Some(yes));
             }
             JsValue::Integer(ms) if key == b"utc" => utc = Some(ms),
-            _ => {}
+            _ => grants.record(key, self.map.resolve(key, registry), None),
         });
-        if parsed.is_err() {
+        let (Ok(()), Some(grants)) = (parsed, grants.finish()) else {
             return Consent::unreadable();
-        }
+        };
         let mut consent = grants.into_consent();
         consent.set_timestamp_ms(utc);
         consent
@@ -308,6 +312,15 @@ mod tests {
         // A key given twice is refused if either occurrence refuses.
         let (r, c) = read(&["CookieConsent={statistics:true,statistics:false}"]);
         assert!(granted(&r, &c).is_empty());
+        // One occurrence that decides nothing withholds the grant of the other.
+        for v in [
+            "{necessary:true,statistics:true,statistics:1}",
+            "{necessary:true,statistics:1,statistics:true}",
+        ] {
+            let (r, c) = read(&[&format!("CookieConsent={v}")]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(granted(&r, &c), ["necessary"], "{v}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use percent_encoding::percent_decode;
 
-use super::common::{single_cookie_reader, Grants, NameMap};
+use super::common::{single_cookie_reader, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
@@ -22,7 +22,10 @@ use crate::reader::ConsentRequest;
 ///   the platform's `functional_cookies`) to registry ids;
 /// - `timestamp` (milliseconds since the Unix epoch) records when the choice was made,
 ///   `revision` (an integer) the registry revision it was made under;
-/// - a key given twice is refused if any occurrence refuses it;
+/// - a key given twice is granted only if every occurrence is `true`: one `false` refuses
+///   it, one other value leaves it undecided (`JSON.parse` keeps the last occurrence, so
+///   none may grant more than another); more than 64 distinct keys standing for registry
+///   ids is [unreadable](Consent::unreadable);
 /// - the cookie present more than once reads as the [narrowest](Consent::narrowest) of all;
 /// - invalid JSON, invalid percent-encoding of UTF-8 does not matter (bytes are compared),
 ///   but a syntax error, nesting deeper than 64 levels or a value over
@@ -63,7 +66,7 @@ impl CookiesPreferences {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            aliases: NameMap::new([], true),
+            aliases: NameMap::new([], Identity::Any),
         }
     }
 
@@ -83,7 +86,7 @@ impl CookiesPreferences {
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut timestamp = None;
         let mut revision = None;
         let scanned = scan_object(percent_decode(value), |key, value| {
@@ -91,13 +94,15 @@ impl CookiesPreferences {
             match (key, value) {
                 (b"timestamp", Value::Integer(ms)) => timestamp = Some(ms),
                 (b"revision", Value::Integer(r)) => revision = Some(r),
-                (_, Value::Bool(yes)) => grants.record(self.aliases.resolve(key, registry), yes),
-                _ => {}
+                (_, Value::Bool(yes)) => {
+                    grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+                }
+                _ => grants.record(key, self.aliases.resolve(key, registry), None),
             }
         });
-        if scanned.is_err() {
+        let (Ok(()), Some(grants)) = (scanned, grants.finish()) else {
             return Consent::unreadable();
-        }
+        };
         let mut consent = grants.into_consent();
         consent.set_timestamp_ms(timestamp);
         consent.set_revision(revision);
@@ -206,6 +211,19 @@ mod tests {
         ]);
         assert!(!cat(&r, &c, "statistics"));
         assert_eq!(svc(&r, &c, "ga"), Some(false));
+        // `JSON.parse` keeps the last occurrence: `null` next to `true` grants nothing.
+        for v in [
+            &br#"cookies_preferences={"statistics":true,"statistics":null}"#[..],
+            br#"cookies_preferences={"statistics":"yes","statistics":true}"#,
+            br#"cookies_preferences={"ga":true,"ga":1}"#,
+        ] {
+            let (r, c) = read(&[v]);
+            assert!(c.is_decided());
+            assert!(!cat(&r, &c, "statistics"), "{v:?}");
+            assert_eq!(svc(&r, &c, "ga"), None, "{v:?}");
+        }
+        let (r, c) = read(&[br#"cookies_preferences={"statistics":true,"statistics":true}"#]);
+        assert!(cat(&r, &c, "statistics"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Grants, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
 
@@ -25,7 +25,9 @@ use crate::reader::ConsentRequest;
 ///   cookie, after one year by default);
 /// - a pair without `:` or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes reads as
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
-///   [narrowest](Consent::narrowest) of all; a key given twice is refused if any refuses.
+///   [narrowest](Consent::narrowest) of all; a key given twice is granted only if every
+///   occurrence is `yes` (one `no` refuses it, one other value leaves it undecided); more
+///   than 64 distinct keys standing for registry ids is [unreadable](Consent::unreadable).
 ///
 /// # Mapping
 ///
@@ -87,7 +89,7 @@ impl CookieYes {
                     ("advertisement", Some("marketing")),
                     ("other", None),
                 ],
-                true,
+                Identity::Any,
             ),
         }
     }
@@ -122,7 +124,7 @@ impl CookieYes {
 
     fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut refusals = Grants::default();
         let (mut acted, mut not_acted) = (false, false);
         let mut rejected = false;
@@ -139,15 +141,18 @@ impl CookieYes {
                 b"action" => not_acted = true,
                 b"consent" => rejected |= v != b"yes",
                 b"consentid" | b"lastRenewedDate" => {}
-                _ => match v {
-                    b"yes" => grants.record(self.map.resolve(key, registry), true),
-                    b"no" => {
-                        let target = self.map.resolve(key, registry);
-                        grants.record(target, false);
+                _ => {
+                    let target = self.map.resolve(key, registry);
+                    let decision = match v {
+                        b"yes" => Some(true),
+                        b"no" => Some(false),
+                        _ => None,
+                    };
+                    grants.record(key, target, decision);
+                    if decision == Some(false) {
                         refusals.record(target, false);
                     }
-                    _ => {}
-                },
+                }
             }
         }
         if !acted && !not_acted {
@@ -156,6 +161,9 @@ impl CookieYes {
         if not_acted {
             return Consent::undecided();
         }
+        let Some(grants) = grants.finish() else {
+            return Consent::unreadable();
+        };
         if rejected {
             return refusals.into_consent();
         }
@@ -269,6 +277,19 @@ mod tests {
             "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,analytics:no",
         ]);
         assert!(granted(&r, &c).is_empty());
+        // An empty or unknown value next to `yes` for the same key: not granted.
+        for v in ["analytics:yes,analytics:", "analytics:maybe,analytics:yes"] {
+            let (r, c) = read(&[&format!(
+                "cookieyes-consent=consentid:x,consent:yes,action:yes,functional:yes,{v}"
+            )]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(granted(&r, &c), ["functional"], "{v}");
+        }
+        // Two slugs mapped to one id are two keys: an empty `performance` does not veto.
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,performance:",
+        ]);
+        assert_eq!(granted(&r, &c), ["statistics"]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
 
@@ -21,7 +21,10 @@ use crate::reader::ConsentRequest;
 ///   group's current version, as the app does when cookies are added to a group;
 /// - Django's response cookies quote a value holding `=` (`"…"`, RFC 6265 `cookie-value`):
 ///   one pair of surrounding double quotes is removed; percent-encoded values are read too;
-/// - a group named twice is refused if any occurrence declines it;
+/// - a group named twice is granted only if every occurrence accepts it: one declining
+///   (or older than its `min_version`) refuses it, one with an empty version leaves it
+///   undecided (the app's parser keeps the last); more than 64 distinct groups standing
+///   for registry ids is [unreadable](Consent::unreadable);
 /// - a pair without `=`, or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes, reads as
 ///   [unreadable](Consent::unreadable) (the app's own parser raises on it); an empty value
 ///   is [undecided](Consent::undecided); the cookie present more than once reads as the
@@ -71,7 +74,7 @@ impl DjangoCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Any),
             min_versions: Vec::new(),
         }
     }
@@ -124,7 +127,7 @@ impl DjangoCookieConsent {
             return Consent::undecided();
         }
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         for pair in value.split(|&b| b == b'|') {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else {
                 return Consent::unreadable();
@@ -133,7 +136,9 @@ impl DjangoCookieConsent {
             if varname.is_empty() {
                 return Consent::unreadable();
             }
+            let target = self.map.resolve(varname, registry);
             if version.is_empty() {
+                grants.record(varname, target, None);
                 continue;
             }
             let accepted = version != b"-1"
@@ -142,9 +147,12 @@ impl DjangoCookieConsent {
                     .iter()
                     .find(|(k, _)| k.as_bytes() == varname)
                     .is_none_or(|(_, min)| version >= min.as_bytes());
-            grants.record(self.map.resolve(varname, registry), accepted);
+            grants.record(varname, target, Some(accepted));
         }
-        grants.into_consent()
+        match grants.finish() {
+            Some(grants) => grants.into_consent(),
+            None => Consent::unreadable(),
+        }
     }
 }
 
@@ -245,6 +253,11 @@ mod tests {
     fn duplicates_never_widen() {
         let (r, c) = read(&["cookie_consent=statistics=2024|statistics=-1"]);
         assert!(granted(&r, &c).is_empty());
+        for v in ["statistics=2024|statistics=", "statistics=|statistics=2024"] {
+            let (r, c) = read(&[&format!("cookie_consent=marketing=2024|{v}")]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(granted(&r, &c), ["marketing"], "{v}");
+        }
         let (r, c) = read(&[
             "cookie_consent=statistics=2024|marketing=2024",
             "cookie_consent=statistics=2024|marketing=-1",

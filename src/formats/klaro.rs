@@ -1,4 +1,6 @@
-use super::common::{js_unescape_into, percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{
+    js_unescape_into, percent_decode_into, single_cookie_reader, Identity, KeyedGrants, NameMap,
+};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -22,10 +24,16 @@ use crate::reader::ConsentRequest;
 /// - a value holding `%u`, or whose `%XX` escapes do not decode to UTF-8, is read as
 ///   `escape()` output; otherwise as percent-encoded UTF-8 (`+` stays `+`);
 /// - `true` grants, `false` refuses, any other value is no decision; keys the registry does
-///   not know are ignored; a key given twice is refused if either occurrence refuses;
+///   not know are ignored; a key given twice is granted only if every occurrence is `true`
+///   (`JSON.parse` keeps the last one, so no occurrence may grant more than another): one
+///   `false` refuses it, one other value leaves it undecided;
 /// - each key is looked up in the [map](Klaro::map), else taken as is: it must then be a
-///   registry **service** id (granting or refusing that service) or a registry **category**
-///   id (granting or refusing the whole category);
+///   registry **service** id (granting or refusing that service). Klaro's keys are service
+///   names, so a key equal to a registry **category** id does **not** grant or refuse the
+///   category; to let a Klaro service stand for a whole category, say so with an explicit
+///   [`map`](Klaro::map)`("inlineTracker", "statistics")`;
+/// - more than 64 distinct keys that stand for registry ids is
+///   [unreadable](Consent::unreadable) (duplicates could no longer be told apart);
 /// - invalid JSON, a truncated value or one over
 ///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
@@ -63,11 +71,11 @@ impl Klaro {
     /// Klaro's default cookie-name (`storageName`), `klaro`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "klaro";
 
-    /// Reads the `klaro` cookie; keys are registry service or category ids.
+    /// Reads the `klaro` cookie; keys are registry service ids (never category ids).
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Services),
         }
     }
 
@@ -83,6 +91,8 @@ impl Klaro {
     }
 
     /// Maps the Klaro service name `name` to the registry service or category id `id`.
+    /// Mapping to a category is the only way a Klaro key grants a whole category: the
+    /// visitor's choice for that one Klaro service then decides every cookie of the category.
     ///
     /// ```
     /// # use tower_cookie_consent::Klaro;
@@ -99,15 +109,19 @@ impl Klaro {
             return Consent::unreadable();
         };
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let scanned = scan_object(text.iter().copied(), |key, value| {
-            if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
-                grants.record(self.map.resolve(key, registry), yes);
+            if let Key::Text(key) = key {
+                let decision = match value {
+                    Value::Bool(yes) => Some(yes),
+                    _ => None,
+                };
+                grants.record(key, self.map.resolve(key, registry), decision);
             }
         });
-        match scanned {
-            Ok(()) => grants.into_consent(),
-            Err(_) => Consent::unreadable(),
+        match (scanned, grants.finish()) {
+            (Ok(()), Some(grants)) => grants.into_consent(),
+            _ => Consent::unreadable(),
         }
     }
 }
@@ -177,10 +191,42 @@ mod tests {
     }
 
     #[test]
-    fn category_keys_grant_categories() {
-        let (r, c) = read(&[br#"klaro={"statistics":true,"marketing":false,"unknown":true}"#]);
+    fn category_ids_as_keys_decide_nothing() {
+        // Klaro's keys are services: a key equal to a category id is not a category.
+        let (r, c) = read(&[br#"klaro={"statistics":true,"marketing":true,"unknown":true}"#]);
+        assert!(c.is_decided());
+        assert!(c.granted_categories().is_empty());
+        assert!(!cat(&r, &c, "statistics"));
+        // Unless the site maps it there explicitly.
+        let reader = Klaro::new().map("inlineTracker", "statistics");
+        let (r, c) = read_with(
+            &reader,
+            &[br#"klaro={"inlineTracker":true,"marketing":true}"#],
+        );
         assert!(cat(&r, &c, "statistics"));
         assert!(!cat(&r, &c, "marketing"));
+    }
+
+    #[test]
+    fn a_repeated_key_grants_only_if_every_occurrence_grants() {
+        for v in [
+            &br#"klaro={"googleAnalytics":true,"googleAnalytics":false}"#[..],
+            br#"klaro={"googleAnalytics":false,"googleAnalytics":true}"#,
+        ] {
+            let (r, c) = read(&[v]);
+            assert_eq!(svc(&r, &c, "ga"), Some(false), "{v:?}");
+        }
+        for v in [
+            &br#"klaro={"googleAnalytics":true,"googleAnalytics":null}"#[..],
+            br#"klaro={"googleAnalytics":"x","googleAnalytics":true}"#,
+            br#"klaro={"googleAnalytics":true,"googleAnalytic\u0073":1}"#,
+        ] {
+            let (r, c) = read(&[v]);
+            assert!(c.is_decided());
+            assert_eq!(svc(&r, &c, "ga"), None, "{v:?}");
+        }
+        let (r, c) = read(&[br#"klaro={"googleAnalytics":true,"googleAnalytics":true}"#]);
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-use super::common::{parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, NameMap};
+use super::common::{
+    parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, Identity, NameMap,
+};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
@@ -24,7 +26,10 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///   refuses it; group ids are looked up in the [map](OneTrust::map) and unknown ids (IAB
 ///   stacks, `SPD_BG`, ...) are ignored; an entry without `:`, or with a flag other than
 ///   `0`/`1`, makes the value [unreadable](Consent::unreadable); when several groups map to
-///   the same category, the category is granted only if none of them is refused;
+///   the same category, the category is granted only if none of them is refused; a group
+///   given twice is refused if either entry refuses; a second `groups` field makes the
+///   value [unreadable](Consent::unreadable) (the script reads only one of them, and the
+///   other could grant more);
 /// - OneTrust writes `OptanonConsent`, with the site's *default* groups, before the visitor
 ///   chooses; the choice is marked by `OptanonAlertBoxClosed` (its value, an ISO 8601 date,
 ///   is the time of the choice). So, by default (see [`require_choice`](OneTrust::require_choice)):
@@ -121,7 +126,7 @@ impl OneTrust {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
             alert_cookie_name: Self::DEFAULT_ALERT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), Identity::Off),
             require_choice: true,
             read_awaiting_reconsent: false,
         }
@@ -181,6 +186,7 @@ impl OneTrust {
         let registry = request.registry();
         let mut grants = Grants::default();
         let mut groups_seen = false;
+        let mut groups_fields = 0u32;
         let mut awaiting = false;
         let mut buf = [0u8; MAX_CONSENT_VALUE];
         for field in value.split(|&b| b == b'&') {
@@ -190,6 +196,12 @@ impl OneTrust {
             let (name, raw) = (&field[..eq], &field[eq + 1..]);
             match name {
                 b"groups" => {
+                    // Given twice, OneTrust's script reads one of the fields: reading both
+                    // could grant what that one does not.
+                    groups_fields += 1;
+                    if groups_fields > 1 {
+                        return Consent::unreadable();
+                    }
                     let Some(groups) = percent_decode_into(raw, &mut buf, true) else {
                         return Consent::unreadable();
                     };
@@ -422,6 +434,16 @@ mod tests {
         // A group listed twice is refused if either says 0.
         let (r, c) = read(&[CLOSED, "OptanonConsent=groups=C0002:1,C0002:0"]);
         assert!(granted(&r, &c).is_empty());
+        // A second `groups` field could grant what the one the script reads does not.
+        for v in [
+            value("C0002:1", "&groups=C0004:1"),
+            value("C0002:1", "&groups=C0002:1"),
+            "OptanonConsent=groups=&groups=C0004:1".to_owned(),
+        ] {
+            let (r, c) = read(&[CLOSED, &v]);
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+            assert!(granted(&r, &c).is_empty());
+        }
         // Two markers: the earliest time.
         let (_, c) = read(&[
             "OptanonAlertBoxClosed=2025-03-01T00:00:00.000Z",

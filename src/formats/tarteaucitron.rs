@@ -1,4 +1,4 @@
-use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{percent_decode_into, single_cookie_reader, Identity, KeyedGrants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
@@ -18,8 +18,13 @@ use crate::reader::ConsentRequest;
 /// - `true` grants, `false` refuses, `wait` (and any other state) is no decision;
 /// - a value that is percent-encoded (`%21gtag%3Dtrue`) is decoded first (`+` stays `+`);
 /// - each key is looked up in the [map](Tarteaucitron::map), else taken as is: it must then
-///   be a registry service id or category id; other keys are ignored; a key given twice is
-///   refused if either occurrence refuses;
+///   be a registry **service** id; other keys are ignored. tarteaucitron's keys are services,
+///   so a key equal to a registry **category** id does **not** decide the category; to let
+///   a key stand for a whole category, map it explicitly
+///   ([`map`](Tarteaucitron::map)`("matomocloud", "statistics")`);
+/// - a key given twice is granted only if every occurrence is `true`: one `false` refuses
+///   it, one `wait` (or other state) leaves it undecided; more than 64 distinct keys that
+///   stand for registry ids is [unreadable](Consent::unreadable);
 /// - a value in which no entry is `true` or `false` (only `wait`, or nothing) is
 ///   [undecided](Consent::undecided): tarteaucitron writes `wait` before the visitor chooses;
 /// - a value that does not start with `!`, an entry without `=`, or a value over
@@ -56,11 +61,11 @@ impl Tarteaucitron {
     /// tarteaucitron's default cookie-name, `tarteaucitron`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "tarteaucitron";
 
-    /// Reads the `tarteaucitron` cookie; keys are registry service or category ids.
+    /// Reads the `tarteaucitron` cookie; keys are registry service ids (never category ids).
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Services),
         }
     }
 
@@ -76,6 +81,7 @@ impl Tarteaucitron {
     }
 
     /// Maps the tarteaucitron service key `name` to the registry service or category id `id`.
+    /// Mapping to a category is the only way a key grants a whole category.
     ///
     /// ```
     /// # use tower_cookie_consent::Tarteaucitron;
@@ -95,24 +101,25 @@ impl Tarteaucitron {
             return Consent::unreadable();
         };
         let registry = request.registry();
-        let mut grants = Grants::default();
+        let mut grants = KeyedGrants::new();
         let mut decided = false;
         for entry in entries.split(|&b| b == b'!').filter(|e| !e.is_empty()) {
             let Some(eq) = entry.iter().position(|&b| b == b'=') else {
                 return Consent::unreadable();
             };
-            let yes = match &entry[eq + 1..] {
-                b"true" => true,
-                b"false" => false,
-                _ => continue,
+            let decision = match &entry[eq + 1..] {
+                b"true" => Some(true),
+                b"false" => Some(false),
+                _ => None,
             };
-            decided = true;
-            grants.record(self.map.resolve(&entry[..eq], registry), yes);
+            decided |= decision.is_some();
+            let key = &entry[..eq];
+            grants.record(key, self.map.resolve(key, registry), decision);
         }
-        if decided {
-            grants.into_consent()
-        } else {
-            Consent::undecided()
+        match grants.finish() {
+            None => Consent::unreadable(),
+            Some(grants) if decided => grants.into_consent(),
+            Some(_) => Consent::undecided(),
         }
     }
 }
@@ -168,10 +175,21 @@ mod tests {
     }
 
     #[test]
-    fn category_keys_and_encoded_values() {
+    fn category_ids_as_keys_decide_nothing_and_encoded_values() {
         let (r, c) = read(&["tarteaucitron=%21statistics%3Dtrue%21gtag%3Dfalse"]);
-        assert!(c.is_category_granted(r.category_id("statistics").unwrap()));
+        assert!(c.is_decided());
+        assert!(!c.is_category_granted(r.category_id("statistics").unwrap()));
         assert_eq!(svc(&r, &c, "ga"), Some(false));
+        // An explicit map is the opt-in for a category.
+        let registry = testing::registry([service("_ga", "statistics", "ga")]);
+        let reader = Tarteaucitron::new().map("matomocloud", "statistics");
+        let (r, c) = testing::read(
+            &reader,
+            registry,
+            &["tarteaucitron=!matomocloud=true!marketing=true"],
+        );
+        assert!(c.is_category_granted(r.category_id("statistics").unwrap()));
+        assert!(!c.is_category_granted(r.category_id("marketing").unwrap()));
     }
 
     #[test]
@@ -212,6 +230,16 @@ mod tests {
         assert_eq!(svc(&r, &c, "youtube"), Some(false));
         let (r, c) = read(&["tarteaucitron=!gtag=true!gtag=false"]);
         assert_eq!(svc(&r, &c, "ga"), Some(false));
+        // A key given twice with a `wait` (or other state) is not granted.
+        for v in [
+            "!gtag=true!gtag=wait",
+            "!gtag=wait!gtag=true",
+            "!gtag=true!gtag=",
+        ] {
+            let (r, c) = read(&[&format!("tarteaucitron={v}")]);
+            assert!(c.is_decided(), "{v}");
+            assert_eq!(svc(&r, &c, "ga"), None, "{v}");
+        }
         // An undecided duplicate keeps the whole reading undecided.
         let (r, c) = read(&["tarteaucitron=!gtag=true; tarteaucitron=!gtag=wait"]);
         assert_eq!(c.state(), ConsentState::Undecided);

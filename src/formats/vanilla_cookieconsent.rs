@@ -4,7 +4,9 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
-use super::common::{parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::common::{
+    parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, Identity, NameMap, Repeats,
+};
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
@@ -32,10 +34,17 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 ///
 /// - `categories` (v3) or `level` (v2) lists the **accepted** categories; a category it does
 ///   not list is not granted. Names are looked up in the [map](VanillaCookieConsent::map),
-///   else taken as is (a registry category id, or a service id);
-/// - `services` (v3) maps a category to its accepted services: each listed service is
-///   granted, and when a category's list is not empty, the registry's services of that
-///   category that it does **not** list are refused (the visitor switched them off);
+///   else taken as a registry **category** id (never a service id: map a vanilla category
+///   to a service explicitly if that is what it stands for);
+/// - `services` (v3) maps a category to its accepted services (names looked up in the map,
+///   else taken as registry **service** ids). A listed service is granted only when the
+///   category is accepted, the registry declares the service in the registry category the
+///   vanilla category maps to (vanilla's own `acceptedService(service, category)` looks
+///   only in that category: `meta` listed under `statistics` grants nothing when the
+///   registry declares `meta` in `marketing`), and every registry category declaring the
+///   service is accepted (a service grant allows all its cookies). When a category's list
+///   is not empty, the registry's services of that category that it does **not** list are
+///   refused (the visitor switched them off);
 /// - `revision`: when the site's revision is [set](VanillaCookieConsent::revision), a cookie
 ///   of any other revision is [undecided](Consent::undecided), as vanilla-cookieconsent
 ///   itself judges it; otherwise the cookie's revision is reported on the [`Consent`] so the
@@ -43,7 +52,10 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 /// - `lastConsentTimestamp` (else `consentTimestamp`), ISO 8601, is the time of the choice;
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
 /// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
-///   given twice (or both), `services` given twice, a truncated value or one over
+///   given twice (or both), `services` given twice, a category given twice inside
+///   `services` (`JSON.parse` keeps the last list; reading both could grant more; more
+///   than 64 keys of `services` that name registry categories count as such), a
+///   truncated value or one over
 ///   [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes is
 ///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
 ///   [narrowest](Consent::narrowest) of all.
@@ -84,7 +96,7 @@ impl VanillaCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new([], true),
+            map: NameMap::new([], Identity::Any),
             revision: None,
         }
     }
@@ -152,6 +164,7 @@ impl VanillaCookieConsent {
         let mut has_list = CategorySet::EMPTY;
         let mut categories_seen = false;
         let mut services_seen = false;
+        let mut service_lists = Repeats::new();
         let mut wrong_type = false;
         let mut revision = None;
         let mut first_ms = None;
@@ -170,7 +183,7 @@ impl VanillaCookieConsent {
             }
             Path::Element(Key::Text(b"categories" | b"level")) => {
                 if let Value::Str(name) = value {
-                    match self.map.resolve(name, registry) {
+                    match self.map.resolve_with(name, registry, Identity::Categories) {
                         Some(ConsentKey::Category(c)) => accepted.insert(c),
                         Some(key @ ConsentKey::Service(_)) => grants.record(Some(key), true),
                         None => {}
@@ -198,11 +211,34 @@ impl VanillaCookieConsent {
                     expires_ms = Some(ms);
                 }
             }
+            Path::Inner(Key::Text(b"services"), Key::Text(category)) => {
+                // A category given twice: `JSON.parse` keeps the last list, so reading
+                // both could grant what the CMP does not (a hash collision also lands here:
+                // unreadable, never wider).
+                let key = self
+                    .map
+                    .resolve_with(category, registry, Identity::Categories);
+                if let Some(key @ ConsentKey::Category(_)) = key {
+                    wrong_type |= service_lists.note(category, Some(key), None);
+                }
+            }
             Path::InnerElement(Key::Text(b"services"), Key::Text(category)) => {
-                if let Some(ConsentKey::Category(c)) = self.map.resolve(category, registry) {
+                let key = self
+                    .map
+                    .resolve_with(category, registry, Identity::Categories);
+                if let Some(ConsentKey::Category(c)) = key {
                     has_list.insert(c);
-                    if let Value::Str(service) = value {
-                        if let Some(ConsentKey::Service(s)) = self.map.resolve(service, registry) {
+                    let service = match value {
+                        Value::Str(name) => {
+                            self.map.resolve_with(name, registry, Identity::Services)
+                        }
+                        _ => None,
+                    };
+                    // Only a service the registry declares in that category: listing
+                    // `meta` under `statistics` grants nothing (vanilla's own
+                    // `acceptedService('meta', 'marketing')` is false).
+                    if let Some(ConsentKey::Service(s)) = service {
+                        if registry.services_of(c).contains(s) {
                             listed[c.index()].insert(s);
                         }
                     }
@@ -228,7 +264,18 @@ impl VanillaCookieConsent {
         }
         for c in has_list.intersection(accepted).iter() {
             let services = &listed[c.index()];
-            grants.grant_services(services);
+            // A service declared in several categories is granted only when all of them
+            // are accepted: a service grant allows every cookie of the service.
+            let mut granted = ServiceSet::EMPTY;
+            for s in services.iter() {
+                let everywhere_accepted = (0..registry.categories().len())
+                    .map(|i| registry.category_id_at(i))
+                    .all(|o| accepted.contains(o) || !registry.services_of(o).contains(s));
+                if everywhere_accepted {
+                    granted.insert(s);
+                }
+            }
+            grants.grant_services(&granted);
             let mut unlisted = ServiceSet::EMPTY;
             for s in registry.services_of(c).iter() {
                 if !services.contains(s) {
@@ -433,6 +480,117 @@ mod tests {
         );
         let (_, c) = read(&[&big]);
         assert_eq!(c.state(), ConsentState::Unreadable);
+    }
+
+    #[test]
+    fn a_category_repeated_inside_services_is_unreadable() {
+        // F7: `JSON.parse` keeps `["matomo"]`; the union would also grant `ga`.
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_pk_id", "statistics", "matomo"),
+            ])
+        };
+        for v in [
+            r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["ga"],"statistics":["matomo"]}}"#,
+            r#"{"categories":["necessary","statistics"],"services":{"statistics":["ga"],"statistics":[]}}"#,
+            r#"{"categories":["statistics"],"services":{"statistics":["ga"],"statistic\u0073":["matomo"]}}"#,
+        ] {
+            let (r, c) = testing::read(
+                &VanillaCookieConsent::new(),
+                registry(),
+                &[format!("cc_cookie={}", encode(v))],
+            );
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+            assert_eq!(svc(&r, &c, "ga"), None);
+            assert!(granted(&r, &c).is_empty());
+        }
+        // Two vanilla categories mapped to one registry category are two keys, not one.
+        let v = r#"{"categories":["analytics","stats"],"services":{"analytics":["ga"],"stats":["matomo"]}}"#;
+        let reader = reader().map("stats", "statistics");
+        let (r, c) = testing::read(&reader, registry(), &[format!("cc_cookie={}", encode(v))]);
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
+        assert_eq!(svc(&r, &c, "matomo"), Some(true));
+        // A key repeated that stands for no category decides nothing and is allowed.
+        let v = r#"{"categories":["statistics"],"services":{"x":["ga"],"x":[]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn a_service_listed_under_another_category_grants_nothing() {
+        // F8: the registry declares `meta` only in `marketing`.
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_fbp", "marketing", "meta"),
+            ])
+        };
+        let v = r#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["meta"]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "meta"), None);
+        assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
+        // The non-empty list names no statistics service: ga was switched off.
+        assert_eq!(svc(&r, &c, "ga"), Some(false));
+        assert!(!r
+            .judge(b"_fbp", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        // Listed under its own, accepted category it is granted.
+        let v = r#"{"categories":["marketing"],"services":{"marketing":["meta"]}}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert_eq!(svc(&r, &c, "meta"), Some(true));
+        // A category name never resolves to a service by identity.
+        let v = r#"{"categories":["necessary","meta"]}"#;
+        let (r, c) = testing::read(
+            &VanillaCookieConsent::new(),
+            registry(),
+            &[format!("cc_cookie={}", encode(v))],
+        );
+        assert!(c.is_decided());
+        assert_eq!(svc(&r, &c, "meta"), None);
+    }
+
+    #[test]
+    fn a_service_of_several_categories_needs_all_of_them() {
+        let registry = || {
+            testing::registry([
+                service("_ga", "statistics", "ga"),
+                service("_gcl_au", "marketing", "ga"),
+            ])
+        };
+        let read = |v: &str| {
+            testing::read(
+                &VanillaCookieConsent::new(),
+                registry(),
+                &[format!("cc_cookie={}", encode(v))],
+            )
+        };
+        let (r, c) = read(r#"{"categories":["statistics"],"services":{"statistics":["ga"]}}"#);
+        assert_eq!(svc(&r, &c, "ga"), None);
+        assert!(!r
+            .judge(b"_gcl_au", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        assert!(r
+            .judge(b"_ga", &c, crate::UnknownPolicy::Block)
+            .is_allowed());
+        let (r, c) = read(
+            r#"{"categories":["statistics","marketing"],"services":{"statistics":["ga"],"marketing":["ga"]}}"#,
+        );
+        assert_eq!(svc(&r, &c, "ga"), Some(true));
     }
 
     #[test]

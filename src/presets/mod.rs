@@ -122,7 +122,14 @@ fn matomo(category: &str) -> Vec<Declaration> {
         pk(Declaration::pattern("_pk_hsr.*"))
             .purpose("Keeps heatmap and session-recording state for the current visit.")
             .duration(minutes(30)),
-        pk(Declaration::prefix("_pk_testcookie"))
+        // Exact names, never a prefix: an exempt prefix would let any cookie whose name
+        // starts with `_pk_testcookie` through without consent.
+        pk(Declaration::exact("_pk_testcookie"))
+            .purpose(
+                "Checks that the browser accepts cookies; deleted at once, holds no identifier.",
+            )
+            .exempt(),
+        pk(Declaration::pattern("_pk_testcookie.*"))
             .purpose(
                 "Checks that the browser accepts cookies; deleted at once, holds no identifier.",
             )

@@ -30,7 +30,7 @@ use crate::{Category, CookiesPreferences, Declaration, RegistryBuilder};
 ///     `_dc_gtm_*`, `AMP_TOKEN` (Google, "\[GA4\] Cookie usage on websites" and the Universal
 ///     Analytics cookie usage page);
 ///   - `matomo`: `_pk_id.*`, `_pk_ses.*`, `_pk_ref.*`, `_pk_cvar.*`, `_pk_hsr.*`,
-///     `_pk_testcookie*`, `mtm_consent`, `mtm_consent_removed`, `mtm_cookie_consent`
+///     `_pk_testcookie`, `_pk_testcookie.*`, `mtm_consent`, `mtm_consent_removed`, `mtm_cookie_consent`
 ///     (Matomo FAQ, "What are the cookies created by Matomo JavaScript Tracking client?");
 ///   - `at`, AT Internet SmartTag (smarttag.js): `atuserid`, `atidvisitor`, `atreman`,
 ///     `attvtreman`, `atredir`, `atsession`, `atauthority` (AT Internet developer
@@ -49,7 +49,7 @@ use crate::{Category, CookiesPreferences, Declaration, RegistryBuilder};
 /// Exempt (no consent needed) are only the measurement cookies that hold no identifier: the
 /// ones that remember a consent, opt-out or privacy-mode choice (`mtm_consent`,
 /// `mtm_consent_removed`, `mtm_cookie_consent`, `atauthority`, `_pprv`, `pa_privacy`) or test
-/// that cookies work (`_pk_testcookie*`). Visitor identifiers stay consent-required even
+/// that cookies work (`_pk_testcookie`, `_pk_testcookie.*`). Visitor identifiers stay consent-required even
 /// though AT Internet, Piano, Matomo and Eulerian offer a configuration that the CNIL
 /// exempts: the server cannot tell whether a portal uses it. A portal that does can declare
 /// those cookies `.exempt()` itself before merging this preset.

@@ -14,22 +14,37 @@ use crate::consent::{CategorySet, Consent, ServiceSet};
 use crate::reader::ConsentRequest;
 use crate::registry::{ConsentKey, Registry};
 
+/// What a name with no explicit entry in a [`NameMap`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Identity {
+    /// Nothing: only explicit entries resolve.
+    Off,
+    /// The registry category or service id of the same text.
+    Any,
+    /// The registry **service** id of the same text, never a category: for formats whose
+    /// keys are services (a key that happens to equal a category id must not grant the
+    /// whole category).
+    Services,
+    /// The registry **category** id of the same text, never a service: for names that are
+    /// categories.
+    Categories,
+}
+
 /// A map from a CMP's names (categories, groups, purposes, services) to registry ids:
-/// explicit entries first (`None` = ignored), then, when `identity` is on, the name itself
-/// as a registry category or service id.
+/// explicit entries first (`None` = ignored; an explicit entry may name a category or a
+/// service), then the name itself as [`Identity`] says.
 #[derive(Debug, Clone)]
 pub(crate) struct NameMap {
     entries: Vec<(String, Option<String>)>,
-    /// Whether a name with no entry stands for the registry id of the same text.
-    identity: bool,
+    /// What a name with no entry stands for.
+    identity: Identity,
 }
 
 impl NameMap {
-    /// A map holding `defaults` (in order) and reading other names as registry ids when
-    /// `identity` is on.
+    /// A map holding `defaults` (in order) and reading other names as `identity` says.
     pub(crate) fn new<'a>(
         defaults: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-        identity: bool,
+        identity: Identity,
     ) -> Self {
         Self {
             entries: defaults
@@ -62,11 +77,29 @@ impl NameMap {
 
     /// What `name` stands for in `registry`, if anything.
     pub(crate) fn resolve(&self, name: &[u8], registry: &Registry) -> Option<ConsentKey> {
+        self.resolve_with(name, registry, self.identity)
+    }
+
+    /// What `name` stands for in `registry`, reading a name with no entry as `identity`
+    /// says (for formats that hold names of several kinds in one map).
+    pub(crate) fn resolve_with(
+        &self,
+        name: &[u8],
+        registry: &Registry,
+        identity: Identity,
+    ) -> Option<ConsentKey> {
         match self.entries.iter().find(|(k, _)| k.as_bytes() == name) {
             Some((_, Some(id))) => registry.consent_key(id.as_bytes()),
             Some((_, None)) => None,
-            None if self.identity => registry.consent_key(name),
-            None => None,
+            None => match identity {
+                Identity::Off => None,
+                Identity::Any => registry.consent_key(name),
+                Identity::Services => service_key(name, registry),
+                Identity::Categories => std::str::from_utf8(name)
+                    .ok()
+                    .and_then(|name| registry.category_id(name))
+                    .map(ConsentKey::Category),
+            },
         }
     }
 
@@ -85,15 +118,25 @@ impl NameMap {
     }
 }
 
+/// The registry service `name` names, never a category: for cookies whose keys are service
+/// slugs.
+pub(crate) fn service_key(name: &[u8], registry: &Registry) -> Option<ConsentKey> {
+    let name = std::str::from_utf8(name).ok()?;
+    registry.service_id(name).map(ConsentKey::Service)
+}
+
 /// Grants and refusals gathered while reading a consent value. Order-independent: a
 /// category or service both granted and refused (a key given twice, two names mapped to
-/// the same id, two cookies of one choice) ends up refused.
+/// the same id, two cookies of one choice) ends up refused, and one
+/// [vetoed](Grants::veto) is not granted.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Grants {
     granted: CategorySet,
     refused: CategorySet,
+    vetoed: CategorySet,
     services_granted: ServiceSet,
     services_refused: ServiceSet,
+    services_vetoed: ServiceSet,
 }
 
 impl Grants {
@@ -106,6 +149,14 @@ impl Grants {
             (Some(ConsentKey::Service(s)), true) => self.services_granted.insert(s),
             (Some(ConsentKey::Service(s)), false) => self.services_refused.insert(s),
             (None, _) => {}
+        }
+    }
+
+    /// Withholds any grant of `key` without refusing it (no decision wins over a grant).
+    pub(crate) fn veto(&mut self, key: ConsentKey) {
+        match key {
+            ConsentKey::Category(c) => self.vetoed.insert(c),
+            ConsentKey::Service(s) => self.services_vetoed.insert(s),
         }
     }
 
@@ -125,8 +176,10 @@ impl Grants {
     pub(crate) fn merge(&mut self, other: &Self) {
         self.granted = self.granted.union(other.granted);
         self.refused = self.refused.union(other.refused);
+        self.vetoed = self.vetoed.union(other.vetoed);
         self.services_granted = self.services_granted.union(&other.services_granted);
         self.services_refused = self.services_refused.union(&other.services_refused);
+        self.services_vetoed = self.services_vetoed.union(&other.services_vetoed);
     }
 
     /// The refusals alone.
@@ -138,19 +191,164 @@ impl Grants {
         }
     }
 
-    /// A decided [`Consent`] holding these grants (refusals win).
+    /// A decided [`Consent`] holding these grants (refusals and vetoes win).
     pub(crate) fn into_consent(self) -> Consent {
         let mut consent = Consent::decided();
-        for c in self.granted.difference(self.refused).iter() {
+        let refused_or_vetoed = self.refused.union(self.vetoed);
+        for c in self.granted.difference(refused_or_vetoed).iter() {
             consent.grant_category(c);
         }
         for s in self.services_granted.iter() {
-            consent.grant_service(s);
+            if !self.services_vetoed.contains(s) {
+                consent.grant_service(s);
+            }
         }
         for s in self.services_refused.iter() {
             consent.refuse_service(s);
         }
         consent
+    }
+}
+
+/// How many distinct keys standing for a registry id one consent value may hold before
+/// [`Repeats`] can no longer tell a repeated key from a new one (the value then reads as
+/// unreadable). Far more than any CMP writes: one key per category or service.
+pub(crate) const MAX_TRACKED_KEYS: usize = 64;
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    hash: u64,
+    key: Option<ConsentKey>,
+    repeated: bool,
+    undecided: bool,
+}
+
+/// The keys of one consent value, to find a key given more than once. Keys are compared
+/// by a 64-bit FNV-1a hash of their decoded text: two different keys with one hash count
+/// as one key given twice, which can only narrow what is granted. Allocation-free.
+#[derive(Debug, Clone)]
+pub(crate) struct Repeats {
+    seen: [Seen; MAX_TRACKED_KEYS],
+    len: usize,
+    full: bool,
+}
+
+impl Repeats {
+    pub(crate) const fn new() -> Self {
+        const EMPTY: Seen = Seen {
+            hash: 0,
+            key: None,
+            repeated: false,
+            undecided: false,
+        };
+        Self {
+            seen: [EMPTY; MAX_TRACKED_KEYS],
+            len: 0,
+            full: false,
+        }
+    }
+
+    /// Notes one occurrence of the key `text`, standing for `key`, that decided `decision`
+    /// (`None`: no decision). Returns whether `text` was seen before, or may have been
+    /// (more than [`MAX_TRACKED_KEYS`] distinct keys were noted).
+    pub(crate) fn note(
+        &mut self,
+        text: &[u8],
+        key: Option<ConsentKey>,
+        decision: Option<bool>,
+    ) -> bool {
+        let hash = fnv1a(text);
+        if let Some(seen) = self.seen[..self.len].iter_mut().find(|s| s.hash == hash) {
+            seen.repeated = true;
+            seen.undecided |= decision.is_none();
+            seen.key = seen.key.or(key);
+            return true;
+        }
+        if self.len == MAX_TRACKED_KEYS {
+            self.full = true;
+            return true;
+        }
+        self.seen[self.len] = Seen {
+            hash,
+            key,
+            repeated: false,
+            undecided: decision.is_none(),
+        };
+        self.len += 1;
+        false
+    }
+
+    /// Whether more distinct keys were noted than can be followed.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.full
+    }
+
+    /// The ids of keys given more than once, one occurrence of which decided nothing.
+    fn undecided_repeats(&self) -> impl Iterator<Item = ConsentKey> + '_ {
+        self.seen[..self.len]
+            .iter()
+            .filter(|s| s.repeated && s.undecided)
+            .filter_map(|s| s.key)
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// [`Grants`] read from flat `key → decision` entries (JSON members, `key:value` pairs,
+/// `!key=state` entries) under one rule for a key given more than once: it is granted only
+/// if **every** occurrence grants it. One refusal refuses it; one occurrence that decides
+/// nothing (`null`, `wait`, an empty value) leaves it undecided. A CMP's script reads such
+/// a value with one occurrence winning (JavaScript's `JSON.parse` and object literals keep
+/// the last, a `split` loop may keep either), so no occurrence may grant more than the
+/// others. Keys that stand for no registry id are not followed.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyedGrants {
+    grants: Grants,
+    repeats: Repeats,
+}
+
+impl KeyedGrants {
+    pub(crate) const fn new() -> Self {
+        Self {
+            grants: Grants {
+                granted: CategorySet::EMPTY,
+                refused: CategorySet::EMPTY,
+                vetoed: CategorySet::EMPTY,
+                services_granted: ServiceSet::EMPTY,
+                services_refused: ServiceSet::EMPTY,
+                services_vetoed: ServiceSet::EMPTY,
+            },
+            repeats: Repeats::new(),
+        }
+    }
+
+    /// Records one entry: the key `text`, standing for `key` (`None`: nothing in the
+    /// registry), granting (`Some(true)`), refusing (`Some(false)`) or deciding nothing.
+    pub(crate) fn record(&mut self, text: &[u8], key: Option<ConsentKey>, decision: Option<bool>) {
+        if key.is_none() {
+            return;
+        }
+        self.repeats.note(text, key, decision);
+        if let Some(yes) = decision {
+            self.grants.record(key, yes);
+        }
+    }
+
+    /// The grants, or `None` when the value held more than [`MAX_TRACKED_KEYS`] distinct
+    /// keys standing for registry ids (read it as unreadable).
+    pub(crate) fn finish(self) -> Option<Grants> {
+        if self.repeats.overflowed() {
+            return None;
+        }
+        let mut grants = self.grants;
+        for key in self.repeats.undecided_repeats() {
+            grants.veto(key);
+        }
+        Some(grants)
     }
 }
 
@@ -218,7 +416,10 @@ mod tests {
     fn name_map_entries_ignore_and_identity() {
         let r = registry();
         let stats = r.consent_key(b"statistics");
-        let mut map = NameMap::new([("analytics", Some("statistics")), ("other", None)], true);
+        let mut map = NameMap::new(
+            [("analytics", Some("statistics")), ("other", None)],
+            Identity::Any,
+        );
         assert_eq!(map.resolve(b"analytics", &r), stats);
         assert_eq!(map.resolve(b"other", &r), None);
         assert_eq!(map.resolve(b"statistics", &r), stats);
@@ -228,12 +429,106 @@ mod tests {
         assert_eq!(map.resolve(b"other", &r), stats);
         assert_eq!(map.resolve(b"analytics", &r), stats);
         assert_eq!(map.names().collect::<Vec<_>>(), ["analytics", "other"]);
-        let closed = NameMap::new([("analytics", Some("statistics"))], false);
+        let closed = NameMap::new([("analytics", Some("statistics"))], Identity::Off);
         assert_eq!(closed.resolve(b"statistics", &r), None);
         assert_eq!(
             closed.target_categories(&r).iter().collect::<Vec<_>>(),
             [r.category_id("statistics").unwrap()]
         );
+    }
+
+    #[test]
+    fn service_identity_never_resolves_a_category() {
+        let r = Registry::builder()
+            .default_categories()
+            .cookie(
+                crate::Declaration::exact("_ga")
+                    .category("statistics")
+                    .service("ga"),
+            )
+            .build()
+            .unwrap();
+        let ga = r.consent_key(b"ga");
+        let map = NameMap::new([("inline", Some("statistics"))], Identity::Services);
+        assert_eq!(map.resolve(b"ga", &r), ga);
+        assert_eq!(map.resolve(b"statistics", &r), None);
+        // An explicit entry is the opt-in for a category.
+        assert_eq!(map.resolve(b"inline", &r), r.consent_key(b"statistics"));
+        assert_eq!(service_key(b"statistics", &r), None);
+        assert_eq!(service_key(b"ga", &r), ga);
+        assert_eq!(service_key(b"\xff", &r), None);
+        let any = NameMap::new([], Identity::Any);
+        assert_eq!(
+            any.resolve_with(b"ga", &r, Identity::Categories),
+            None,
+            "a category name never resolves to a service by identity"
+        );
+        assert_eq!(
+            any.resolve_with(b"statistics", &r, Identity::Categories),
+            r.consent_key(b"statistics")
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_grants_only_if_every_occurrence_grants() {
+        let r = registry();
+        let stats = r.category_id("statistics").unwrap();
+        let key = r.consent_key(b"statistics");
+        let read = |occurrences: &[Option<bool>]| {
+            let mut grants = KeyedGrants::new();
+            for &decision in occurrences {
+                grants.record(b"statistics", key, decision);
+            }
+            grants
+                .finish()
+                .unwrap()
+                .into_consent()
+                .is_category_granted(stats)
+        };
+        assert!(read(&[Some(true)]));
+        assert!(read(&[Some(true), Some(true)]));
+        for occurrences in [
+            &[Some(true), None][..],
+            &[None, Some(true)],
+            &[Some(true), Some(false)],
+            &[Some(false), Some(true)],
+            &[None],
+        ] {
+            assert!(!read(occurrences), "{occurrences:?}");
+        }
+        // Two different names for one id: each decides for itself (a refusal still wins).
+        let mut grants = KeyedGrants::new();
+        grants.record(b"statistics", key, Some(true));
+        grants.record(b"analytics", key, None);
+        assert!(grants
+            .finish()
+            .unwrap()
+            .into_consent()
+            .is_category_granted(stats));
+        // Names that stand for nothing are not followed.
+        let mut grants = KeyedGrants::new();
+        for i in 0..=MAX_TRACKED_KEYS {
+            grants.record(format!("k{i}").as_bytes(), None, Some(true));
+        }
+        assert!(grants.finish().is_some());
+    }
+
+    #[test]
+    fn too_many_keys_to_follow_is_unreadable() {
+        let r = registry();
+        let key = r.consent_key(b"statistics");
+        let mut grants = KeyedGrants::new();
+        for i in 0..MAX_TRACKED_KEYS {
+            grants.record(format!("k{i}").as_bytes(), key, Some(true));
+        }
+        assert!(grants.clone().finish().is_some());
+        grants.record(b"one-more", key, Some(true));
+        assert!(grants.finish().is_none());
+        let mut repeats = Repeats::new();
+        assert!(!repeats.note(b"a", key, None));
+        assert!(!repeats.note(b"b", key, None));
+        assert!(repeats.note(b"a", key, None));
+        assert!(!repeats.overflowed());
     }
 
     #[test]
