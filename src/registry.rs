@@ -5,7 +5,6 @@ use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use regex_automata::meta::Regex;
-use regex_automata::PatternSet;
 
 use crate::category::{Category, CategoryId, ServiceId};
 use crate::consent::{CategorySet, Consent, ServiceSet};
@@ -196,13 +195,12 @@ impl Registry {
             }
         }
         if let Some((re, map)) = &self.patterns {
-            let mut set = PatternSet::new(map.len());
-            re.which_overlapping_matches(
-                &regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes),
-                &mut set,
-            );
-            if let Some(p) = set.iter().next() {
-                return Some(map[p.as_usize()]);
+            // Leftmost-first over globs that all end with `$`, anchored at the start: the
+            // match found is that of the first pattern, in declaration order, matching the
+            // whole name. One search, no per-call allocation (unlike a `PatternSet`).
+            let input = regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                return Some(map[m.pattern().as_usize()]);
             }
         }
         None
@@ -657,7 +655,7 @@ impl RegistryBuilder {
                 )
                 .configure(
                     Regex::config()
-                        .match_kind(regex_automata::MatchKind::All)
+                        .match_kind(regex_automata::MatchKind::LeftmostFirst)
                         .utf8_empty(false),
                 )
                 .build_many(
@@ -747,4 +745,67 @@ fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
     }
     re.push('$');
     Ok(re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A glob matcher written the obvious way: `*` any run of bytes, `?` one byte.
+    fn glob(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, _) => s.is_empty(),
+            (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
+            (Some(c), Some(d)) if c == d => glob(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn pattern_lookup_is_the_first_declared_glob_matching_the_whole_name() {
+        let globs = [
+            "a*", "ab*", "*b", "a?c*", "*x*", "?", "ab?", "a*b*c", "_pk_id.*", "_pk_*.*", "*.",
+        ];
+        let names = [
+            "a",
+            "ab",
+            "abc",
+            "abcb",
+            "b",
+            "xb",
+            "axc",
+            "x",
+            "abx",
+            "_pk_id.1.ab",
+            "_pk_ses.1",
+            "_pk_.",
+            "zzz",
+            "",
+            "aXbYc",
+            "é",
+            "ab\u{e9}",
+        ];
+        // Every rotation of the list, so each glob is first once.
+        for r in 0..globs.len() {
+            let mut order = globs.to_vec();
+            order.rotate_left(r);
+            let registry = Registry::builder()
+                .default_categories()
+                .cookies(
+                    order
+                        .iter()
+                        .map(|g| Declaration::pattern(*g).category("necessary")),
+                )
+                .build()
+                .unwrap();
+            for name in names {
+                let expected = order
+                    .iter()
+                    .position(|g| glob(g.as_bytes(), name.as_bytes()));
+                let found = registry.lookup_index(name.as_bytes()).map(|i| i as usize);
+                assert_eq!(found, expected, "{name:?} against {order:?}");
+            }
+        }
+    }
 }
