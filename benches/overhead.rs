@@ -1,0 +1,178 @@
+//! `overhead/<scenario>/{passthrough,consent,tower_cookies}`: the cost of the layer around one
+//! request, against the same inner service alone and behind tower-cookies'
+//! `CookieManagerLayer` (whose handler reads one cookie: the cost people already accept for
+//! cookie middleware). Issue 7.
+//!
+//! The inner services answer at once, so each call is driven by polling its future once with
+//! a no-op waker: no runtime is measured. Building the request (and its `HeaderMap`) is
+//! outside the timed part (`iter_batched`); building the response is inside, the same for
+//! all three.
+
+#![allow(missing_docs)] // criterion_group! makes public functions
+
+mod common;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderValue, Request, Response};
+use tower::{service_fn, Layer, Service};
+use tower_cookie_consent::{CookieConsentLayer, Registry};
+use tower_cookies::{CookieManagerLayer, Cookies};
+
+/// Polls a future that is ready at once.
+fn now_or_never<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => unreachable!("the bench services answer at once"),
+    }
+}
+
+/// `poll_ready` then `call`, as a server does.
+fn serve<S>(svc: &mut S, request: Request<()>) -> Response<()>
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    match svc.poll_ready(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(())) => {}
+        _ => unreachable!("the bench services are always ready"),
+    }
+    match now_or_never(svc.call(request)) {
+        Ok(response) => response,
+    }
+}
+
+fn response(set_cookies: &'static [&'static str]) -> Response<()> {
+    let mut response = Response::new(());
+    for v in set_cookies {
+        response
+            .headers_mut()
+            .append(SET_COOKIE, HeaderValue::from_static(v));
+    }
+    response
+}
+
+struct Scenario {
+    name: &'static str,
+    registry: fn() -> Registry,
+    cookie: Option<String>,
+    set_cookies: &'static [&'static str],
+    removed: usize,
+}
+
+fn bench_scenario(c: &mut Criterion, s: Scenario) {
+    let set_cookies = s.set_cookies;
+    let cookie = s.cookie.map(|c| HeaderValue::from_str(&c).unwrap());
+    let request = move || {
+        let mut builder = Request::builder().uri("/");
+        if let Some(c) = &cookie {
+            builder = builder.header(COOKIE, c.clone());
+        }
+        builder.body(()).unwrap()
+    };
+
+    let mut passthrough =
+        service_fn(
+            move |_req: Request<()>| async move { Ok::<_, Infallible>(response(set_cookies)) },
+        );
+    let mut consent = CookieConsentLayer::new((s.registry)())
+        .unwrap()
+        .layer(passthrough);
+    let mut tower_cookies =
+        CookieManagerLayer::new().layer(service_fn(move |req: Request<()>| async move {
+            let cookies = req
+                .extensions()
+                .get::<Cookies>()
+                .expect("CookieManagerLayer");
+            std::hint::black_box(cookies.get("sessionid"));
+            Ok::<_, Infallible>(response(set_cookies))
+        }));
+
+    // The scenario is what it says before anything is timed.
+    let kept = serve(&mut consent, request())
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .count();
+    assert_eq!(kept, set_cookies.len() - s.removed, "{}", s.name);
+    assert_eq!(
+        serve(&mut tower_cookies, request())
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .count(),
+        set_cookies.len()
+    );
+
+    let mut group = c.benchmark_group(format!("overhead/{}", s.name));
+    group.bench_function("passthrough", |b| {
+        b.iter_batched(
+            &request,
+            |r| serve(&mut passthrough, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("consent", |b| {
+        b.iter_batched(&request, |r| serve(&mut consent, r), BatchSize::SmallInput)
+    });
+    group.bench_function("tower_cookies", |b| {
+        b.iter_batched(
+            &request,
+            |r| serve(&mut tower_cookies, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn overhead(c: &mut Criterion) {
+    let typical = common::typical_cookie_header();
+    bench_scenario(
+        c,
+        Scenario {
+            name: "typical",
+            registry: common::typical_registry,
+            cookie: Some(typical.clone()),
+            set_cookies: &common::TYPICAL_SET_COOKIES,
+            removed: 2,
+        },
+    );
+    bench_scenario(
+        c,
+        Scenario {
+            name: "nothing_to_do",
+            registry: common::typical_registry,
+            cookie: None,
+            set_cookies: &[],
+            removed: 0,
+        },
+    );
+    bench_scenario(
+        c,
+        Scenario {
+            name: "all_allowed",
+            registry: common::typical_registry,
+            cookie: Some(typical.clone()),
+            set_cookies: &common::ALLOWED_SET_COOKIES,
+            removed: 0,
+        },
+    );
+    bench_scenario(
+        c,
+        Scenario {
+            name: "large_registry",
+            registry: common::large_registry,
+            cookie: Some(typical),
+            set_cookies: &common::TYPICAL_SET_COOKIES,
+            removed: 2,
+        },
+    );
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);
