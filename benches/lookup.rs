@@ -7,6 +7,8 @@
 //! - `pattern`: `size` globs; the name looked up matches one of them (the last declared).
 //! - `miss`: `size` declarations, 80 % exact, 15 % prefixes, 5 % globs (at least one of each
 //!   kind); the name looked up matches none, so every stage runs.
+//!
+//! Numbers are zero-padded so that the names looked up have the same length at every size.
 
 #![allow(missing_docs)] // criterion_group! makes public functions
 
@@ -17,15 +19,15 @@ use tower_cookie_consent::{Declaration, Registry};
 const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
 
 fn exact(i: usize) -> Declaration {
-    Declaration::exact(format!("site_cookie_{i}")).category("functional")
+    Declaration::exact(format!("site_cookie_{i:05}")).category("functional")
 }
 
 fn prefix(i: usize) -> Declaration {
-    Declaration::prefix(format!("vendor{i}_")).category("marketing")
+    Declaration::prefix(format!("vendor{i:05}_")).category("marketing")
 }
 
 fn pattern(i: usize) -> Declaration {
-    Declaration::pattern(format!("tag{i}_*_v?")).category("statistics")
+    Declaration::pattern(format!("tag{i:05}_*_v?")).category("statistics")
 }
 
 fn registry(declarations: impl IntoIterator<Item = Declaration>) -> Registry {
@@ -43,19 +45,19 @@ fn lookup(c: &mut Criterion) {
             (
                 "exact",
                 registry((0..size).map(exact)),
-                format!("site_cookie_{}", size / 2),
+                format!("site_cookie_{:05}", size / 2),
                 true,
             ),
             (
                 "prefix",
                 registry((0..size).map(prefix)),
-                format!("vendor{}_uid", size / 2),
+                format!("vendor{:05}_uid", size / 2),
                 true,
             ),
             (
                 "pattern",
                 registry((0..size).map(pattern)),
-                format!("tag{}_0123456789abcdef_v2", size - 1),
+                format!("tag{:05}_0123456789abcdef_v2", size - 1),
                 true,
             ),
             (
