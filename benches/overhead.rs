@@ -17,7 +17,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, BatchSize, Criterion};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use tower::{service_fn, Layer, Service};
@@ -109,6 +109,22 @@ fn bench_scenario(c: &mut Criterion, s: Scenario) {
         set_cookies.len()
     );
 
+    // Count mode (see `main`): run one function `n` times, no criterion.
+    if let Some((id, n)) = count_mode() {
+        let run = |f: &mut dyn FnMut(Request<()>) -> Response<()>| {
+            for _ in 0..n {
+                std::hint::black_box(f(request()));
+            }
+        };
+        match id.strip_prefix(&format!("overhead/{}/", s.name)) {
+            Some("passthrough") => run(&mut |r| serve(&mut passthrough, r)),
+            Some("consent") => run(&mut |r| serve(&mut consent, r)),
+            Some("tower_cookies") => run(&mut |r| serve(&mut tower_cookies, r)),
+            _ => {}
+        }
+        return;
+    }
+
     let mut group = c.benchmark_group(format!("overhead/{}", s.name));
     group.bench_function("passthrough", |b| {
         b.iter_batched(
@@ -174,5 +190,23 @@ fn overhead(c: &mut Criterion) {
     );
 }
 
+/// `OVERHEAD_COUNT=<id>:<n>`: instead of benchmarking, serve `n` requests through the
+/// function `<id>` (for example `overhead/typical/consent:1000`) and exit. Run under
+/// `valgrind --tool=callgrind` with `n` and `0`, the difference divided by `n` is the
+/// instructions per request: a figure that other jobs on the machine cannot disturb.
+fn count_mode() -> Option<(String, u64)> {
+    let spec = std::env::var("OVERHEAD_COUNT").ok()?;
+    let (id, n) = spec.rsplit_once(':')?;
+    Some((id.to_owned(), n.parse().ok()?))
+}
+
 criterion_group!(benches, overhead);
-criterion_main!(benches);
+
+fn main() {
+    if count_mode().is_some() {
+        overhead(&mut Criterion::default());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
