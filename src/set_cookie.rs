@@ -423,7 +423,10 @@ mod control_tests {
                 let mut s = b"n=".to_vec();
                 s.extend(std::iter::repeat_n(b'v', len));
                 s[2 + at] = b'\t';
-                assert!(matches!(parse_set_cookie(&s), SetCookie::Cookie { .. }), "{s:?}");
+                assert!(
+                    matches!(parse_set_cookie(&s), SetCookie::Cookie { .. }),
+                    "{s:?}"
+                );
             }
         }
     }
