@@ -736,7 +736,7 @@ impl RegistryBuilder {
 
 /// Checks that `name` could be (part of) a cookie-name: no control character, SP, HTAB, `;`
 /// or `=` (RFC 6265bis §5.6 would split or trim at those).
-fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
+pub(crate) fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::InvalidName {
         entry,
         name: name.to_owned(),
@@ -758,7 +758,7 @@ fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigE
 }
 
 /// Turns a glob into an anchored regular expression over bytes.
-fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
+pub(crate) fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidPattern {
         entry,
         pattern: pattern.to_owned(),
