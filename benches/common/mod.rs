@@ -5,173 +5,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tower_cookie_consent::{Declaration, Registry, RegistryBuilder};
+use tower_cookie_consent::{presets, Declaration, Registry, RegistryBuilder};
 
-/// The categories plus about 80 declarations of a real site: an Opendatasoft-style portal
-/// (its own necessary and functional cookies, Google Analytics, Matomo) plus the usual
-/// third-party tools (Google Ads, Meta Pixel, Clarity, Bing UET, Hotjar, HubSpot, LinkedIn,
-/// TikTok, Stripe, Cloudflare, Intercom, YouTube). Exact names, prefixes and globs mixed as
-/// vendors document them. Stands in for `presets::opendatasoft().merge(presets::common_trackers())`
-/// until the presets are on `main`.
+/// The registry of the `typical` scenario: the crate's presets for an Opendatasoft portal
+/// and the usual third-party tools, `presets::opendatasoft().merge(presets::common_trackers())`
+/// (about 100 declarations: exact names, prefixes and globs as vendors document them).
 pub(crate) fn typical_builder() -> RegistryBuilder {
-    let mut b = Registry::builder().default_categories();
-    let necessary = [
-        "sessionid",
-        "csrftoken",
-        "ods_session",
-        "ods_csrf",
-        "cf_clearance",
-        "__cf_bm",
-        "__cflb",
-        "_cfuvid",
-        "__stripe_mid",
-        "__stripe_sid",
-        "__hs_opt_out",
-        "__hs_do_not_track",
-        "__hs_cookie_cat_pref",
-        "__hs_initial_opt_in",
-    ];
-    for n in necessary {
-        b = b.cookie(Declaration::exact(n).category("necessary"));
-    }
-    for n in ["lang", "ods_theme", "ods_tz", "PREF", "django_language"] {
-        b = b.cookie(Declaration::exact(n).category("functional"));
-    }
-    for p in ["intercom-id-", "intercom-session-", "intercom-device-id-"] {
-        b = b.cookie(
-            Declaration::prefix(p)
-                .category("functional")
-                .service("intercom"),
-        );
-    }
-    let stats = [
-        (
-            "ga",
-            &["_ga", "_gid", "_gat", "AMP_TOKEN"][..],
-            &["_ga_", "_dc_gtm_", "_gat_"][..],
-        ),
-        (
-            "clarity",
-            &["_clck", "_clsk", "CLID", "ANONCHK", "MR", "SM"],
-            &[],
-        ),
-        (
-            "hotjar",
-            &[
-                "_hjid",
-                "_hjFirstSeen",
-                "_hjAbsoluteSessionInProgress",
-                "_hjTLDTest",
-            ],
-            &["_hjSessionUser_", "_hjSession_", "_hjIncludedIn"],
-        ),
-        (
-            "matomo",
-            &[
-                "mtm_consent",
-                "mtm_consent_removed",
-                "mtm_cookie_consent",
-                "_pk_uid",
-            ],
-            &["_pk_testcookie"],
-        ),
-        (
-            "atinternet",
-            &["atuserid", "atidvisitor", "pa_vid", "pa_user"],
-            &[],
-        ),
-    ];
-    for (service, exact, prefixes) in stats {
-        for n in exact {
-            b = b.cookie(
-                Declaration::exact(*n)
-                    .category("statistics")
-                    .service(service),
-            );
-        }
-        for p in prefixes {
-            b = b.cookie(
-                Declaration::prefix(*p)
-                    .category("statistics")
-                    .service(service),
-            );
-        }
-    }
-    for g in [
-        "_pk_id.*",
-        "_pk_ses.*",
-        "_pk_ref.*",
-        "_pk_cvar.*",
-        "_pk_hsr.*",
-    ] {
-        b = b.cookie(
-            Declaration::pattern(g)
-                .category("statistics")
-                .service("matomo"),
-        );
-    }
-    let marketing = [
-        (
-            "google_ads",
-            &[
-                "_gcl_au",
-                "_gcl_aw",
-                "_gcl_dc",
-                "__gads",
-                "__gpi",
-                "IDE",
-                "DSID",
-                "test_cookie",
-            ][..],
-            &["_gac_"][..],
-        ),
-        ("meta_pixel", &["_fbp", "_fbc", "fr"], &[]),
-        (
-            "microsoft_ads",
-            &["_uetsid", "_uetvid", "_uetmsclkid", "MUID"],
-            &[],
-        ),
-        (
-            "hubspot",
-            &["__hstc", "hubspotutk", "__hssc", "__hssrc"],
-            &[],
-        ),
-        (
-            "linkedin",
-            &[
-                "li_fat_id",
-                "li_sugr",
-                "bcookie",
-                "lidc",
-                "UserMatchHistory",
-                "AnalyticsSyncHistory",
-            ],
-            &[],
-        ),
-        ("tiktok", &["_ttp", "_tt_enable_cookie"], &["ttcsid"]),
-        (
-            "youtube",
-            &["YSC", "VISITOR_INFO1_LIVE", "VISITOR_PRIVACY_METADATA"],
-            &[],
-        ),
-    ];
-    for (service, exact, prefixes) in marketing {
-        for n in exact {
-            b = b.cookie(
-                Declaration::exact(*n)
-                    .category("marketing")
-                    .service(service),
-            );
-        }
-        for p in prefixes {
-            b = b.cookie(
-                Declaration::prefix(*p)
-                    .category("marketing")
-                    .service(service),
-            );
-        }
-    }
-    b
+    presets::opendatasoft().merge(presets::common_trackers())
 }
 
 /// [`typical_builder`], built.
@@ -257,6 +97,6 @@ pub(crate) const ALLOWED_SET_COOKIES: [&str; 5] = [
     "sessionid=k3v9q8w7e6r5t4y3u2i1o0p9a8s7d6f5; Path=/; HttpOnly; Secure; SameSite=Lax",
     "_gid=GA1.2.987654321.1735689600; Max-Age=86400; Path=/; Domain=.example.com",
     "_ga=GA1.1.1234567890.1735689600; Expires=Tue, 22 Jun 2027 10:00:00 GMT; Path=/; Domain=.example.com",
-    "lang=fr; Max-Age=31536000; Path=/",
+    "django_language=fr; Max-Age=31536000; Path=/",
     "csrftoken=Qm9iY2F0X2NzcmZfdG9rZW5fMTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBhYmNkZWY; Max-Age=31449600; Path=/; SameSite=Lax; Secure",
 ];
