@@ -75,7 +75,7 @@ impl<'a> Iterator for Pairs<'a> {
                 self.rest = self.fields.next()?.as_bytes();
                 continue;
             }
-            let (pair, rest) = match self.rest.iter().position(|&b| b == b';') {
+            let (pair, rest) = match memchr::memchr(b';', self.rest) {
                 Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
                 None => (self.rest, &[][..]),
             };
@@ -90,7 +90,7 @@ impl<'a> Iterator for Pairs<'a> {
 /// Splits one `name=value` pair; `None` for a pair to skip.
 #[inline]
 fn parse_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let eq = pair.iter().position(|&b| b == b'=')?;
+    let eq = memchr::memchr(b'=', pair)?;
     let name = trim_wsp(&pair[..eq]);
     if name.is_empty() || name.iter().any(|&b| b <= b' ' || b == 0x7f || b == b'\t') {
         return None;

@@ -266,10 +266,16 @@ impl Enforcer {
             return summary;
         }
         let now = SystemTime::now();
-        for value in values {
+        // Bit `i` set: the `i`th value (of the first 64) is refused; the removal pass below
+        // reads it instead of judging the value again.
+        let mut refused_bits = 0u64;
+        for (i, value) in values.enumerate() {
             summary.judged += 1;
             let (name, verdict) = self.judge_parsed(value.as_bytes(), consent, now);
             if !verdict.is_allowed() {
+                if i < 64 {
+                    refused_bits |= 1 << i;
+                }
                 summary.refused += 1;
                 self.trace_refusal(name, verdict);
             }
@@ -296,13 +302,35 @@ impl Enforcer {
         if summary.refused == 0 || self.report_only {
             return summary;
         }
-        if let Entry::Occupied(entry) = headers.entry(SET_COOKIE) {
-            let (_, drain) = entry.remove_entry_mult();
-            let kept: Vec<HeaderValue> = drain
-                .filter(|v| self.judge_parsed(v.as_bytes(), consent, now).1.is_allowed())
-                .collect();
-            summary.removed = summary.judged - kept.len();
-            for value in kept {
+        if let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) {
+            // `HeaderMap` has no `retain`: move the kept values out (in the order `get_all`
+            // gave them), remove the field, and append them back. Up to `INLINE_KEPT` kept
+            // values wait on the stack, so a usual response allocates nothing here (the
+            // map keeps its capacity; `remove_entry_mult` would collect into a `Vec`).
+            const INLINE_KEPT: usize = 16;
+            let mut inline: [Option<HeaderValue>; INLINE_KEPT] = Default::default();
+            let mut spilled: Vec<HeaderValue> = Vec::new();
+            let mut kept = 0;
+            for (i, value) in entry.iter_mut().enumerate() {
+                let allowed = if i < 64 {
+                    refused_bits & (1 << i) == 0
+                } else {
+                    self.judge_parsed(value.as_bytes(), consent, now)
+                        .1
+                        .is_allowed()
+                };
+                if allowed {
+                    let value = std::mem::replace(value, HeaderValue::from_static(""));
+                    match inline.get_mut(kept) {
+                        Some(slot) => *slot = Some(value),
+                        None => spilled.push(value),
+                    }
+                    kept += 1;
+                }
+            }
+            entry.remove();
+            summary.removed = summary.judged - kept;
+            for value in inline.into_iter().flatten().chain(spilled) {
                 headers.append(SET_COOKIE, value);
             }
         }

@@ -3,8 +3,14 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
-use regex_automata::meta::Regex;
+use aho_corasick::{
+    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
+};
+use std::sync::Arc;
+
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::pool::Pool;
 
 use crate::category::{Category, CategoryId, ServiceId};
 use crate::consent::{CategorySet, Consent, ServiceSet};
@@ -57,7 +63,7 @@ pub struct Registry {
     resolved: Vec<Resolved>,
     exact: HashMap<Box<[u8]>, u32>,
     prefixes: Option<(AhoCorasick, Vec<u32>)>,
-    patterns: Option<(Regex, Vec<u32>)>,
+    patterns: Option<Arc<Globs>>,
     sale_or_sharing: CategorySet,
     revision: u64,
 }
@@ -67,6 +73,68 @@ struct Resolved {
     category: CategoryId,
     service: Option<ServiceId>,
     consent_required: bool,
+}
+
+type MakeCache =
+    Box<dyn Fn() -> DfaCache + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
+
+/// The [`Pattern`](Match::Pattern) declarations compiled into one lazy DFA: memory is
+/// bounded by the per-thread cache whatever the number of patterns (a backtracking or
+/// Pike VM engine keeps capture slots per NFA state and per pattern, which grows with the
+/// square of the number of patterns).
+struct Globs {
+    dfa: DFA,
+    caches: Pool<DfaCache, MakeCache>,
+    /// Pattern id to declaration index.
+    map: Vec<u32>,
+}
+
+impl Globs {
+    /// The cache of the lazy DFA per thread, in bytes (grown when the patterns need more).
+    const CACHE_CAPACITY: usize = 2 << 20;
+
+    fn build(patterns: &[&str], map: Vec<u32>) -> Result<Self, ConfigError> {
+        let dfa = DFA::builder()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .which_captures(WhichCaptures::None),
+            )
+            .configure(
+                DFA::config()
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .cache_capacity(Self::CACHE_CAPACITY)
+                    .skip_cache_capacity_check(true)
+                    // Never give up for a slow search: a lookup must always answer.
+                    .minimum_cache_clear_count(None),
+            )
+            .build_many(patterns)
+            .map_err(|e| ConfigError::Other(format!("cannot compile the patterns: {e}")))?;
+        let for_caches = dfa.clone();
+        let make: MakeCache = Box::new(move || for_caches.create_cache());
+        Ok(Self {
+            dfa,
+            caches: Pool::new(make),
+            map,
+        })
+    }
+
+    /// The declaration of the first pattern, in declaration order, matching all of `name`.
+    fn find(&self, name: &[u8]) -> Option<u32> {
+        // Every glob ends with `$` and the search is anchored at the start, so the
+        // leftmost-first match is that of the first pattern matching the whole name.
+        let input = regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes);
+        let mut cache = self.caches.get();
+        // The configuration never quits nor gives up; an error would read as "no pattern
+        // matches" (the unknown-cookie policy then applies: fail closed).
+        let found = self.dfa.try_search_fwd(&mut cache, &input).ok().flatten()?;
+        Some(self.map[found.pattern().as_usize()])
+    }
 }
 
 /// What a consent-format key (for example a key of the `cookies_preferences` JSON object)
@@ -194,14 +262,8 @@ impl Registry {
                 return Some(map[m.pattern().as_usize()]);
             }
         }
-        if let Some((re, map)) = &self.patterns {
-            // Leftmost-first over patterns that are anchored at both ends: the match found is
-            // the one of the earliest pattern in declaration order that matches the whole
-            // name. The regex's search cache is pooled, so this does not allocate.
-            let input = regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes);
-            if let Some(m) = re.search(&input) {
-                return Some(map[m.pattern().as_usize()]);
-            }
+        if let Some(globs) = &self.patterns {
+            return globs.find(name);
         }
         None
     }
@@ -661,6 +723,9 @@ impl RegistryBuilder {
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .start_kind(StartKind::Anchored)
+                // A DFA: one table lookup per byte of the name, whatever the number of
+                // prefixes (the automatic choice switches to an NFA past a few hundred).
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(prefix_list.iter().map(|(p, _)| p.as_bytes()))
                 .map_err(|e| ConfigError::Other(format!("cannot compile the prefixes: {e}")))?;
             Some((ac, prefix_list.iter().map(|(_, i)| *i).collect()))
@@ -668,25 +733,9 @@ impl RegistryBuilder {
         let patterns = if pattern_list.is_empty() {
             None
         } else {
-            let re = Regex::builder()
-                .syntax(
-                    regex_automata::util::syntax::Config::new()
-                        .unicode(false)
-                        .utf8(false),
-                )
-                .configure(
-                    Regex::config()
-                        .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                        .utf8_empty(false),
-                )
-                .build_many(
-                    &pattern_list
-                        .iter()
-                        .map(|(r, _)| r.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .map_err(|e| ConfigError::Other(format!("cannot compile the patterns: {e}")))?;
-            Some((re, pattern_list.iter().map(|(_, i)| *i).collect()))
+            let regexes: Vec<&str> = pattern_list.iter().map(|(r, _)| r.as_str()).collect();
+            let map = pattern_list.iter().map(|(_, i)| *i).collect();
+            Some(Arc::new(Globs::build(&regexes, map)?))
         };
 
         Ok(Registry {
@@ -766,4 +815,67 @@ pub(crate) fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, Confi
     }
     re.push('$');
     Ok(re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A glob matcher written the obvious way: `*` any run of bytes, `?` one byte.
+    fn glob(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, _) => s.is_empty(),
+            (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
+            (Some(c), Some(d)) if c == d => glob(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn pattern_lookup_is_the_first_declared_glob_matching_the_whole_name() {
+        let globs = [
+            "a*", "ab*", "*b", "a?c*", "*x*", "?", "ab?", "a*b*c", "_pk_id.*", "_pk_*.*", "*.",
+        ];
+        let names = [
+            "a",
+            "ab",
+            "abc",
+            "abcb",
+            "b",
+            "xb",
+            "axc",
+            "x",
+            "abx",
+            "_pk_id.1.ab",
+            "_pk_ses.1",
+            "_pk_.",
+            "zzz",
+            "",
+            "aXbYc",
+            "é",
+            "ab\u{e9}",
+        ];
+        // Every rotation of the list, so each glob is first once.
+        for r in 0..globs.len() {
+            let mut order = globs.to_vec();
+            order.rotate_left(r);
+            let registry = Registry::builder()
+                .default_categories()
+                .cookies(
+                    order
+                        .iter()
+                        .map(|g| Declaration::pattern(*g).category("necessary")),
+                )
+                .build()
+                .unwrap();
+            for name in names {
+                let expected = order
+                    .iter()
+                    .position(|g| glob(g.as_bytes(), name.as_bytes()));
+                let found = registry.lookup_index(name.as_bytes()).map(|i| i as usize);
+                assert_eq!(found, expected, "{name:?} against {order:?}");
+            }
+        }
+    }
 }

@@ -50,14 +50,14 @@ pub enum SetCookie<'a> {
 /// assert_eq!(parse_set_cookie(b"a=\x01"), SetCookie::Ignored);
 /// ```
 pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
-    if s.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if has_control(s) {
         return SetCookie::Ignored;
     }
-    let (pair, attributes) = match s.iter().position(|&b| b == b';') {
+    let (pair, attributes) = match memchr::memchr(b';', s) {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, &s[s.len()..]),
     };
-    let (name, value) = match pair.iter().position(|&b| b == b'=') {
+    let (name, value) = match memchr::memchr(b'=', pair) {
         Some(i) => (&pair[..i], &pair[i + 1..]),
         None => (&pair[..0], pair),
     };
@@ -323,6 +323,19 @@ pub(crate) fn folded_names(attributes_and_value: &[u8]) -> impl Iterator<Item = 
     })
 }
 
+/// Whether `s` holds a control character other than HTAB (0x00-0x08, 0x0A-0x1F, 0x7F).
+/// Checked 16 bytes at a time without an early exit, which the compiler vectorises.
+fn has_control(s: &[u8]) -> bool {
+    let bad = |b: u8| (b < 0x20 && b != b'\t') | (b == 0x7f);
+    let mut chunks = s.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |acc, &b| acc | bad(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| bad(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +499,32 @@ mod tests {
             folded_names(b"a=1, 2, 3; Expires=Tue, 22 Jun 2027").count(),
             0
         );
+    }
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::*;
+
+    #[test]
+    fn a_control_byte_anywhere_makes_the_string_ignored_but_htab_does_not() {
+        for len in [1usize, 15, 16, 17, 31, 32, 33, 100] {
+            for at in 0..len {
+                for bad in [0x00u8, 0x0a, 0x0d, 0x1f, 0x7f] {
+                    let mut s = vec![b'a'; len];
+                    s[0] = b'n';
+                    s.insert(1, b'=');
+                    s[at.max(2).min(len)] = bad;
+                    assert_eq!(parse_set_cookie(&s), SetCookie::Ignored, "{s:?}");
+                }
+                let mut s = b"n=".to_vec();
+                s.extend(std::iter::repeat_n(b'v', len));
+                s[2 + at] = b'\t';
+                assert!(
+                    matches!(parse_set_cookie(&s), SetCookie::Cookie { .. }),
+                    "{s:?}"
+                );
+            }
+        }
     }
 }

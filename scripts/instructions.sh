@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Instructions per request of every `overhead/<scenario>/<function>` benchmark, counted by
+# valgrind's callgrind (deterministic: other jobs on the machine do not change it).
+# Each function runs N and 0 requests; (Ir(N) - Ir(0)) / N is printed.
+#
+#   scripts/instructions.sh            # N = 2000
+#   N=500 scripts/instructions.sh typical
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-2000}
+SCENARIOS=${*:-typical nothing_to_do all_allowed large_registry}
+command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install -y valgrind" >&2; exit 1; }
+BIN=$(cargo bench --bench overhead --no-run --message-format=json 2>/dev/null |
+  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+ir() { # id n -> total instructions
+  OVERHEAD_COUNT="$1:$2" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" 2>&1 |
+    awk '/Collected :/ && $NF > m { m = $NF } END { print m }' # the largest: the bench, not the gnuplot probe it forks
+}
+for scenario in $SCENARIOS; do
+  for f in passthrough consent consent_no_withdrawal tower_cookies; do
+    id="overhead/$scenario/$f"
+    base=$(ir "$id" 0); full=$(ir "$id" "$N")
+    printf '%-48s %8d instructions/request\n' "$id" $(( (full - base) / N ))
+  done
+done
