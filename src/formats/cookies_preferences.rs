@@ -21,7 +21,9 @@ use crate::reader::ConsentRequest;
 /// - unknown keys are ignored; [aliases](CookiesPreferences::alias) map other keys (such as
 ///   the platform's `functional_cookies`) to registry ids;
 /// - `timestamp` (milliseconds since the Unix epoch) records when the choice was made,
-///   `revision` (an integer) the registry revision it was made under;
+///   `revision` (an integer) the registry revision it was made under, 0 when absent (so a
+///   site that bumps its revision asks again); either given twice, or not as a non-negative
+///   integer, makes the value unreadable;
 /// - a key given twice is granted only if every occurrence is `true`: one `false` refuses
 ///   it, one other value leaves it undecided (`JSON.parse` keeps the last occurrence, so
 ///   none may grant more than another); more than 64 distinct keys standing for registry
@@ -89,23 +91,29 @@ impl CookiesPreferences {
         let mut grants = KeyedGrants::new();
         let mut timestamp = None;
         let mut revision = None;
+        // A `timestamp` or `revision` that is not a non-negative integer, or given twice,
+        // makes the value unreadable: its age could not be proven.
+        let mut bad_meta = false;
         let scanned = scan_object(percent_decode(value), |key, value| {
             let Key::Text(key) = key else { return };
             match (key, value) {
-                (b"timestamp", Value::Integer(ms)) => timestamp = Some(ms),
-                (b"revision", Value::Integer(r)) => revision = Some(r),
+                (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => timestamp = Some(ms),
+                (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
+                (b"timestamp" | b"revision", _) => bad_meta = true,
                 (_, Value::Bool(yes)) => {
                     grants.record(key, self.aliases.resolve(key, registry), Some(yes));
                 }
                 _ => grants.record(key, self.aliases.resolve(key, registry), None),
             }
         });
-        let (Ok(()), Some(grants)) = (scanned, grants.finish()) else {
+        let (Ok(()), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
             return Consent::unreadable();
         };
         let mut consent = grants.into_consent();
         consent.set_timestamp_ms(timestamp);
-        consent.set_revision(revision);
+        // No `revision` means revision 0 (a banner writes it only once the site bumps it),
+        // so bumping the registry revision asks every earlier visitor again.
+        consent.set_revision(Some(revision.unwrap_or(0)));
         consent
     }
 }
@@ -148,6 +156,11 @@ mod tests {
         assert_eq!(svc(&r, &c, "ga"), Some(false));
         assert_eq!(svc(&r, &c, "matomo"), Some(true));
         assert_eq!(c.timestamp_ms(), Some(1_735_689_600_000));
+        assert_eq!(
+            c.revision(),
+            Some(0),
+            "no revision recorded reads as revision 0"
+        );
         // `functional_cookies` is not a registry id without an alias.
         assert!(!cat(&r, &c, "functional"));
     }
@@ -258,5 +271,28 @@ mod tests {
         let deep = format!("cookies_preferences={}", "%5B".repeat(1000));
         let (_, c) = read(&[deep.as_bytes()]);
         assert_eq!(c.state(), crate::ConsentState::Unreadable);
+    }
+
+    #[test]
+    fn a_malformed_or_repeated_timestamp_or_revision_is_unreadable() {
+        for v in [
+            &br#"cookies_preferences={"statistics":true,"timestamp":"1000"}"#[..],
+            br#"cookies_preferences={"statistics":true,"timestamp":1e3}"#,
+            br#"cookies_preferences={"statistics":true,"timestamp":1000.0}"#,
+            br#"cookies_preferences={"statistics":true,"timestamp":-5}"#,
+            br#"cookies_preferences={"statistics":true,"timestamp":1,"timestamp":2}"#,
+            br#"cookies_preferences={"statistics":true,"revision":"2"}"#,
+            br#"cookies_preferences={"statistics":true,"revision":1,"revision":2}"#,
+        ] {
+            let (_, c) = read(&[v]);
+            assert_eq!(
+                c.state(),
+                crate::ConsentState::Unreadable,
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
+        let (_, c) = read(&[br#"cookies_preferences={"statistics":true,"revision":3}"#]);
+        assert_eq!(c.revision(), Some(3));
     }
 }

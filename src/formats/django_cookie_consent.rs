@@ -14,8 +14,9 @@ use crate::reader::ConsentRequest;
 /// cookie_consent="analytics=2024-05-02T10:20:30.123456+00:00|marketing=-1"
 /// ```
 ///
-/// - `-1` (the app's `COOKIE_CONSENT_DECLINE`) declines the group; any other non-empty
-///   version accepts it; an empty version is no decision. The version is the creation time
+/// - `-1` (the app's `COOKIE_CONSENT_DECLINE`) declines the group; a version (an ISO 8601
+///   timestamp, so starting with a four-digit year) accepts it; an empty version is no
+///   decision; anything else (`0`, `no`) makes the value unreadable. The version is the creation time
 ///   of the group's newest cookie when the visitor accepted, not the time of the choice;
 ///   [`min_version`](DjangoCookieConsent::min_version) refuses acceptances older than a
 ///   group's current version, as the app does when cookies are added to a group;
@@ -141,6 +142,12 @@ impl DjangoCookieConsent {
                 grants.record(varname, target, None);
                 continue;
             }
+            // The app writes `-1` or the group's version, an ISO 8601 timestamp: anything
+            // else (`0`, `no`, `false`) is malformed and proves nothing.
+            let is_version = version.len() >= 4 && version[..4].iter().all(u8::is_ascii_digit);
+            if version != b"-1" && !is_version {
+                return Consent::unreadable();
+            }
             let accepted = version != b"-1"
                 && self
                     .min_versions
@@ -263,5 +270,13 @@ mod tests {
             "cookie_consent=statistics=2024|marketing=-1",
         ]);
         assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn a_value_that_is_neither_minus_one_nor_a_version_is_unreadable() {
+        for v in ["0", "no", "false", "declined", "-2", "202"] {
+            let (_, c) = read(&[&format!("cookie_consent=statistics={v}")]);
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+        }
     }
 }

@@ -38,7 +38,8 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///   - `groups` but no `OptanonAlertBoxClosed`: undecided (the groups are defaults, not a
 ///     choice);
 ///   - `OptanonAlertBoxClosed` and `groups`: decided, per `groups`, timestamped by
-///     `OptanonAlertBoxClosed` when it parses;
+///     `OptanonAlertBoxClosed`; a marker that is not an ISO 8601 date makes it unreadable
+///     (its age could not be proven);
 ///   - `OptanonAlertBoxClosed` but no readable `groups`: unreadable (a choice was made but
 ///     cannot be read: nothing is granted, and nothing is taken as refused);
 /// - `AwaitingReconsent=true` (the site asked everyone again) reads as undecided
@@ -251,16 +252,14 @@ impl ReadConsent for OneTrust {
             made: false,
             at_ms: None,
         };
-        let mut first = true;
         for value in cookies.get(self.alert_cookie_name.as_bytes()) {
-            let at = parse_iso8601_ms(value);
-            choice.at_ms = match (first, choice.at_ms, at) {
-                (true, _, at) => at,
-                (false, Some(a), Some(b)) => Some(a.min(b)),
-                (false, _, _) => None,
+            // OneTrust writes an ISO 8601 date: anything else cannot prove the choice's age
+            // (a copy without a date must not hide the stale date of another copy).
+            let Some(at) = parse_iso8601_ms(value) else {
+                return Consent::unreadable();
             };
+            choice.at_ms = Some(choice.at_ms.map_or(at, |a| a.min(at)));
             choice.made = true;
-            first = false;
         }
         if choice.made && cookies.get(self.cookie_name.as_bytes()).next().is_none() {
             // A choice was recorded but there is no `OptanonConsent` to read it from.
@@ -384,10 +383,12 @@ mod tests {
         assert_eq!(c, Consent::undecided());
         let (_, c) = read(&["other=1"]);
         assert_eq!(c, Consent::undecided());
-        // An unparseable marker still marks a choice, without a time.
-        let (r, c) = read(&["OptanonAlertBoxClosed=yes", &groups]);
-        assert_eq!(granted(&r, &c), ["necessary", "statistics"]);
-        assert_eq!(c.timestamp_ms(), None);
+        // A marker that is not a date cannot prove the choice's age: unreadable, alone or
+        // next to a stale copy (which it must not hide).
+        let (_, c) = read(&["OptanonAlertBoxClosed=yes", &groups]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        let (_, c) = read(&[CLOSED, "OptanonAlertBoxClosed=x", &groups]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
     }
 
     #[test]
