@@ -10,7 +10,9 @@ use crate::registry::Registry;
 /// request extensions by [`CookieConsent`](crate::CookieConsent).
 ///
 /// Handlers use it to avoid work whose cookies would be stripped anyway, to show the banner
-/// to undecided visitors, or to render the current choice. With the `axum` feature it is an
+/// to undecided visitors, or to render the current choice. A response whose *body* depends
+/// on the decision must carry `Vary: Cookie` (or `Cache-Control: private`) itself: the layer
+/// adds `Vary: Cookie` only to responses with `Set-Cookie` headers. With the `axum` feature it is an
 /// extractor.
 ///
 /// ```

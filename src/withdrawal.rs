@@ -336,9 +336,10 @@ impl Enforcer {
     /// [`vary_cookie`](Builder::vary_cookie) is on). Returns how many deletions were appended.
     ///
     /// A deletion equal, byte for byte, to a `Set-Cookie` already present is not repeated.
-    /// When the response sets the consent cookie, the visitor is recording a new choice and
-    /// the deletions, computed from the old one, are dropped: the next request carries the
-    /// new choice and deletes what it refuses.
+    /// When the response sets the consent cookie (the visitor records a new choice, or the
+    /// site renews the cookie), that consent is read as the next request will carry it, and
+    /// only the deletions it refuses too are kept: a new grant is not wiped in the very
+    /// response that records it, and renewing the cookie never blocks withdrawal.
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue, header::{SET_COOKIE, VARY}};
@@ -361,25 +362,34 @@ impl Enforcer {
         deletions: Vec<HeaderValue>,
     ) -> usize {
         let mut appended = 0;
+        let mut deletions = deletions;
         if !deletions.is_empty() {
-            if self.sets_consent_cookie(headers) {
-                tracing::debug!(
-                    target: "tower_cookie_consent",
-                    dropped = deletions.len(),
-                    "the response records a new consent; deletions left for the next request",
-                );
-            } else {
-                let existing = headers.get_all(SET_COOKIE).iter().count();
-                for deletion in deletions {
-                    let duplicate = headers
-                        .get_all(SET_COOKIE)
-                        .iter()
-                        .take(existing)
-                        .any(|v| *v == deletion);
-                    if !duplicate {
-                        headers.append(SET_COOKIE, deletion);
-                        appended += 1;
-                    }
+            if let Some(new_consent) = self.consent_set_by(headers) {
+                // The visitor is recording a choice (or the site renews the consent cookie):
+                // keep only the deletions that the new choice refuses too.
+                let before = deletions.len();
+                deletions.retain(|d| match parse_set_cookie(d.as_bytes()) {
+                    SetCookie::Cookie { name, .. } => !self.judge(name, &new_consent).is_allowed(),
+                    SetCookie::Ignored => false,
+                });
+                if deletions.len() < before {
+                    tracing::debug!(
+                        target: "tower_cookie_consent",
+                        dropped = before - deletions.len(),
+                        "the response records a consent that allows these cookies: not deleted",
+                    );
+                }
+            }
+            let existing = headers.get_all(SET_COOKIE).iter().count();
+            for deletion in deletions {
+                let duplicate = headers
+                    .get_all(SET_COOKIE)
+                    .iter()
+                    .take(existing)
+                    .any(|v| *v == deletion);
+                if !duplicate {
+                    headers.append(SET_COOKIE, deletion);
+                    appended += 1;
                 }
             }
         }
@@ -392,14 +402,36 @@ impl Enforcer {
         appended
     }
 
-    fn sets_consent_cookie(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(SET_COOKIE).iter().any(|v| {
-            matches!(
-                parse_set_cookie(v.as_bytes()),
-                SetCookie::Cookie { name, .. }
-                    if self.judge(name, &Consent::undecided()).reason() == Reason::ConsentCookie
-            )
-        })
+    /// The consent that the response's own consent `Set-Cookie` values (not deletions) record,
+    /// read as the next request will carry them; `None` when the response sets none.
+    fn consent_set_by(&self, headers: &HeaderMap) -> Option<Consent> {
+        let now = std::time::SystemTime::now();
+        let mut cookie: Vec<u8> = Vec::new();
+        for v in headers.get_all(SET_COOKIE) {
+            if let SetCookie::Cookie {
+                name,
+                value,
+                attributes,
+            } = parse_set_cookie(v.as_bytes())
+            {
+                let is_consent_cookie =
+                    self.judge(name, &Consent::undecided()).reason() == Reason::ConsentCookie;
+                if is_consent_cookie && !crate::set_cookie::is_deletion(attributes, now) {
+                    if !cookie.is_empty() {
+                        cookie.extend_from_slice(b"; ");
+                    }
+                    cookie.extend_from_slice(name);
+                    cookie.push(b'=');
+                    cookie.extend_from_slice(value);
+                }
+            }
+        }
+        if cookie.is_empty() {
+            return None;
+        }
+        let mut request = HeaderMap::new();
+        request.insert(COOKIE, HeaderValue::from_bytes(&cookie).ok()?);
+        Some(self.read_consent_at(&request, now))
     }
 
     /// Removes from the request's `Cookie` field(s) every cookie-pair `consent` does not

@@ -568,6 +568,27 @@ async fn a_response_recording_a_new_consent_carries_no_deletions() {
 }
 
 #[tokio::test]
+async fn renewing_a_refusing_consent_cookie_still_deletes() {
+    // Sliding expiry: the site re-sets the same refusing consent on every response.
+    let refuse = REFUSE_ALL.split_once('=').unwrap().1;
+    let renewal: &'static str = Box::leak(
+        format!("cookies_preferences={refuse}; Path=/; Max-Age=15552000").into_boxed_str(),
+    );
+    let headers = run_with(
+        &layer(|b| b),
+        request("localhost", &[&format!("{REFUSE_ALL}; _ga=1")]),
+        &[renewal],
+        &[],
+        Seen::default(),
+    )
+    .await;
+    assert_eq!(
+        set_cookies(&headers),
+        [renewal.to_owned(), format!("_ga=; Path=/; {GONE}")]
+    );
+}
+
+#[tokio::test]
 async fn a_deletion_the_response_already_carries_is_not_repeated() {
     let own: &'static str = "_ga=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
     let headers = run_with(

@@ -17,9 +17,9 @@ use std::process::ExitCode;
 mod app;
 
 const USAGE: &str = "\
-usage: demo [--addr HOST:PORT] [--registry FILE]
+usage: demo [--addr IP:PORT] [--registry FILE]
 
-  --addr HOST:PORT   where to listen (default: $ADDR, else 127.0.0.1:3000)
+  --addr IP:PORT   where to listen (default: $ADDR, else 127.0.0.1:3000)
   --registry FILE    load the cookie registry from a TOML or JSON file, such as
                      examples/registry.toml (default: the built-in opendatasoft +
                      common_trackers presets)";

@@ -2,7 +2,7 @@
 //! consent log, and the banner's assets.
 
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -192,7 +192,14 @@ pub(super) async fn not_found(ctx: PageContext) -> Response {
 /// there too; its JSON twin is served by
 /// [`CookiePolicyService`](tower_cookie_consent::policy::CookiePolicyService).
 pub(super) async fn policy_page(State(state): State<AppState>, ctx: PageContext) -> Response {
-    Html(layout("Cookie policy", &state.policy_html, ctx.decided)).into_response()
+    let mut response =
+        Html(layout("Cookie policy", &state.policy_html, ctx.decided)).into_response();
+    // The page says whether to open the banner (`data-consent`): it depends on the
+    // visitor's consent cookie even though it sets no cookie, so it must not be shared.
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(VARY, HeaderValue::from_static("Cookie"));
+    response
 }
 
 pub(super) async fn consent_log_json(State(state): State<AppState>, ctx: PageContext) -> Response {
