@@ -113,8 +113,13 @@ async fn a_registry_revision_other_than_the_current_one_is_undecided() {
     let (names, decision) = run(layer.clone(), &prefs(1, Some(3))).await;
     assert_eq!(names, ["sessionid", "_ga"]);
     assert!(decision.is_decided());
-    // A consent that records no revision is not judged on it.
-    let (names, _) = run(layer, &prefs(1, None)).await;
+    // `cookies_preferences` without a revision was recorded under revision 0: asked again
+    // once the site bumps its revision, valid while it has not.
+    let (names, decision) = run(layer, &prefs(1, None)).await;
+    assert_eq!(names, ["sessionid"]);
+    assert_eq!(decision.consent().state(), ConsentState::Undecided);
+    let unbumped = CookieConsentLayer::new(registry(0)).unwrap();
+    let (names, _) = run(unbumped, &prefs(1, None)).await;
     assert_eq!(names, ["sessionid", "_ga"]);
 }
 
