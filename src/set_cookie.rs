@@ -12,7 +12,8 @@ pub const MAX_NAME_VALUE: usize = 4096;
 #[non_exhaustive]
 pub enum SetCookie<'a> {
     /// The browser ignores the whole string: it holds a control character other than HTAB,
-    /// has an empty name and value, or its name and value exceed [`MAX_NAME_VALUE`] bytes.
+    /// has an empty name and value, its name and value exceed [`MAX_NAME_VALUE`] bytes, or
+    /// it is nameless with a value starting with `__Secure-` or `__Host-` (any case).
     Ignored,
     /// A cookie: its cookie-name (possibly empty: a nameless cookie) and cookie-value.
     Cookie {
@@ -33,7 +34,9 @@ pub enum SetCookie<'a> {
 /// 3. without `=` the cookie-name is **empty** and the whole pair is the cookie-value,
 ///    otherwise the name is the text before the first `=`;
 /// 4. SP and HTAB are trimmed from both;
-/// 5. an empty name *and* value, or 6. name + value over 4096 bytes, is ignored.
+/// 5. an empty name *and* value, or 6. name + value over 4096 bytes, is ignored;
+/// 7. so is a nameless cookie whose value starts with `__Secure-` or `__Host-` in any case
+///    (§5.7, storage model).
 ///
 /// Nothing is decoded: `%5Fga` is not `_ga`.
 ///
@@ -64,6 +67,15 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
     if (name.is_empty() && value.is_empty()) || name.len() + value.len() > MAX_NAME_VALUE {
         return SetCookie::Ignored;
     }
+    // §5.7 (storage model): a nameless cookie whose value starts with `__Secure-` or
+    // `__Host-` (any case) is ignored, so it cannot pose as a prefixed cookie.
+    if name.is_empty()
+        && [&b"__secure-"[..], b"__host-"]
+            .iter()
+            .any(|p| starts_with_ci(value, p))
+    {
+        return SetCookie::Ignored;
+    }
     SetCookie::Cookie {
         name,
         value,
@@ -76,7 +88,8 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
 ///
 /// Judged strictly (when unsure, it is a set): the **last** valid `Max-Age` wins over any
 /// `Expires`, and is valid only as `-?DIGIT+` (RFC 6265bis §5.6.2; `Max-Age=` and
-/// `Max-Age=-` are ignored by browsers); a deletion needs it ≤ 0. Without a valid
+/// `Max-Age=-` are ignored by browsers); a deletion needs it ≤ 0. An attribute-value longer
+/// than 1024 octets is ignored, as browsers do (§5.6). Without a valid
 /// `Max-Age`, the last valid `Expires` cookie-date (§5.1.1, two-digit years included) must
 /// lie before `now`.
 pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
@@ -87,6 +100,11 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
             Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
             None => (trim_wsp(av), &av[av.len()..]),
         };
+        // §5.6 step 6 of the attributes algorithm: a cookie-av whose attribute-value is
+        // longer than 1024 octets is ignored (so `Max-Age=000…0` cannot pose as a deletion).
+        if value.len() > MAX_ATTRIBUTE_VALUE {
+            continue;
+        }
         if name.eq_ignore_ascii_case(b"max-age") {
             if let Some(non_positive) = parse_max_age(value) {
                 max_age = Some(non_positive);
@@ -110,6 +128,13 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
         }
         None => false,
     }
+}
+
+/// The longest attribute-value a browser processes, in octets (RFC 6265bis §5.6).
+const MAX_ATTRIBUTE_VALUE: usize = 1024;
+
+fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
+    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// `Some(delta <= 0)` for a valid `Max-Age` value, `None` for one a browser ignores.
