@@ -1,0 +1,458 @@
+//! Property tests over hostile input (issue 8): arbitrary `Cookie` bytes, `Set-Cookie` bytes
+//! and consent values, through the pure functions and through the layer.
+//!
+//! Byte strategies favour the bytes that matter to the parsers: `=`, `;`, `,`, quotes, SP,
+//! HTAB, `%`, JSON punctuation, bytes >= 0x80 and (so that invalid header values are tried
+//! and skipped) control characters.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::SystemTime;
+
+use http::header::{HeaderName, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use proptest::prelude::*;
+use tower::{service_fn, Layer, Service};
+use tower_cookie_consent::{
+    is_deletion, parse_set_cookie, Consent, ConsentRequest, ConsentState, CookieConsentLayer,
+    CookiesPreferences, Declaration, Enforcer, ReadConsent, Registry, RequestCookies, SetCookie,
+    UnknownCookies, MAX_NAME_VALUE, SEC_GPC,
+};
+
+const CASES: u32 = 256;
+
+fn registry() -> Registry {
+    Registry::builder()
+        .default_categories()
+        .cookie(Declaration::exact("sessionid").category("necessary"))
+        .cookie(Declaration::exact("lang").category("functional"))
+        .cookie(
+            Declaration::exact("_ga")
+                .category("statistics")
+                .service("ga"),
+        )
+        .cookie(
+            Declaration::prefix("_ga_")
+                .category("statistics")
+                .service("ga"),
+        )
+        .cookie(
+            Declaration::prefix("_pk_")
+                .category("statistics")
+                .service("matomo"),
+        )
+        .cookie(
+            Declaration::pattern("_hj*")
+                .category("statistics")
+                .service("hotjar"),
+        )
+        .cookie(
+            Declaration::exact("_fbp")
+                .category("marketing")
+                .service("facebook"),
+        )
+        .cookie(Declaration::prefix("__Host-ads").category("marketing"))
+        .build()
+        .unwrap()
+}
+
+fn enforcer(report_only: bool, unknown: UnknownCookies) -> Enforcer {
+    CookieConsentLayer::builder(registry())
+        .report_only(report_only)
+        .unknown_cookies(unknown)
+        .build_enforcer()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// Strategies
+
+/// One byte, weighted towards the bytes the parsers care about.
+fn hostile_byte() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        6 => b'a'..=b'z',
+        2 => b'0'..=b'9',
+        4 => prop::sample::select(
+            &b"=;,\" \t%{}[]:\\'_-.!&|/"[..]
+        ),
+        2 => 0x80u8..=0xff,
+        1 => 0x00u8..=0x1f,
+        1 => Just(0x7f),
+    ]
+}
+
+fn hostile_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(hostile_byte(), 0..max)
+}
+
+/// A cookie-name: mostly ones the registry knows (so that consent matters), sometimes noise.
+fn cookie_name() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "sessionid", "lang", "_ga", "_ga_ABC123", "_pk_id.1.a", "_hjSession", "_fbp",
+            "__Host-ads", "__host-ads", "cookies_preferences", "promo", "_GA", " _ga", "%5Fga",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        1 => hostile_bytes(12),
+    ]
+}
+
+/// Cookie attributes, including deletions and malformed `Max-Age`/`Expires`.
+fn attributes() -> impl Strategy<Value = Vec<u8>> {
+    let av = prop_oneof![
+        Just(b"; Path=/".to_vec()),
+        Just(b"; HttpOnly".to_vec()),
+        Just(b"; Secure".to_vec()),
+        Just(b"; Max-Age=0".to_vec()),
+        Just(b"; Max-Age=-".to_vec()),
+        Just(b"; Max-Age=".to_vec()),
+        Just(b"; max-age=63072000".to_vec()),
+        Just(b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT".to_vec()),
+        Just(b"; Expires=Tue, 22 Jun 2077 10:00:00 GMT".to_vec()),
+        Just(b", _fbp=1".to_vec()),
+        Just(b", lang=en; Path=/".to_vec()),
+        hostile_bytes(16).prop_map(|b| [b"; ".as_slice(), &b].concat()),
+    ];
+    prop::collection::vec(av, 0..4).prop_map(|v| v.concat())
+}
+
+/// A set-cookie-string: structured (`name=value; attrs`) or raw bytes.
+fn set_cookie_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        3 => (cookie_name(), hostile_bytes(12), attributes())
+            .prop_map(|(n, v, a)| [n.as_slice(), b"=", &v, &a].concat()),
+        1 => hostile_bytes(48),
+    ]
+}
+
+/// A `cookies_preferences` value: JSON of booleans (raw or percent-encoded), or noise.
+fn consent_value() -> impl Strategy<Value = Vec<u8>> {
+    let key = prop::sample::select(vec![
+        "necessary",
+        "functional",
+        "statistics",
+        "marketing",
+        "ga",
+        "matomo",
+        "hotjar",
+        "facebook",
+        "unknown",
+        "Statistics",
+    ]);
+    let member = (
+        key,
+        prop_oneof![Just("true"), Just("false"), Just("1"), Just("null")],
+    )
+        .prop_map(|(k, v)| format!("\"{k}\":{v}"));
+    let json = prop::collection::vec(member, 0..6).prop_map(|m| format!("{{{}}}", m.join(",")));
+    prop_oneof![
+        2 => json.clone().prop_map(String::into_bytes),
+        2 => json.prop_map(|j| percent_encode(j.as_bytes())),
+        1 => hostile_bytes(64),
+    ]
+}
+
+fn percent_encode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &b in s {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            out.push(b);
+        } else {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        }
+    }
+    out
+}
+
+/// A `Cookie` field: pairs, one of them maybe the consent cookie, joined by `;`.
+fn cookie_field() -> impl Strategy<Value = Vec<u8>> {
+    let pair = prop_oneof![
+        2 => (cookie_name(), hostile_bytes(10)).prop_map(|(n, v)| [n.as_slice(), b"=", &v].concat()),
+        2 => consent_value().prop_map(|v| [b"cookies_preferences=".as_slice(), &v].concat()),
+        1 => hostile_bytes(16),
+    ];
+    prop::collection::vec(pair, 0..5).prop_map(|p| p.join(&b"; "[..]))
+}
+
+fn header_values(raw: &[Vec<u8>]) -> Vec<HeaderValue> {
+    raw.iter()
+        .filter_map(|b| HeaderValue::from_bytes(b).ok())
+        .collect()
+}
+
+fn request_headers(cookies: &[Vec<u8>], gpc: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for v in header_values(cookies) {
+        headers.append(COOKIE, v);
+    }
+    if gpc {
+        headers.insert(SEC_GPC, HeaderValue::from_static("1"));
+    }
+    headers
+}
+
+/// Response headers: the Set-Cookie values interleaved with unrelated headers.
+fn response_headers(set_cookies: &[HeaderValue]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    for (i, v) in set_cookies.iter().enumerate() {
+        headers.append(SET_COOKIE, v.clone());
+        if i % 2 == 0 {
+            headers.append(
+                HeaderName::from_static("x-trace"),
+                HeaderValue::from(i as u64),
+            );
+        }
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers
+}
+
+fn set_cookies_of(headers: &HeaderMap) -> Vec<HeaderValue> {
+    headers.get_all(SET_COOKIE).iter().cloned().collect()
+}
+
+/// The values of every header but `Set-Cookie`, by name, in order. Field order across
+/// *different* names carries no meaning (RFC 9110 §5.3) and the filter re-appends the kept
+/// `Set-Cookie` values after the other fields, so this is what "unchanged" compares.
+fn all_but_set_cookie(headers: &HeaderMap) -> Vec<(HeaderName, Vec<HeaderValue>)> {
+    let mut out: Vec<(HeaderName, Vec<HeaderValue>)> = headers
+        .keys()
+        .filter(|n| **n != SET_COOKIE)
+        .map(|n| (n.clone(), headers.get_all(n).iter().cloned().collect()))
+        .collect();
+    out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    out
+}
+
+fn all_entries(headers: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
+}
+
+fn is_subsequence<T: PartialEq>(sub: &[T], full: &[T]) -> bool {
+    let mut it = full.iter();
+    sub.iter().all(|s| it.any(|f| f == s))
+}
+
+/// Polls a future that the test's `service_fn` makes ready at once.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the test service is always ready"),
+    }
+}
+
+/// Sends one request through the layer to a `service_fn` answering with `set_cookies`, other
+/// headers and `body`; returns the response.
+fn through_layer(
+    layer: &CookieConsentLayer,
+    request: HeaderMap,
+    set_cookies: Vec<HeaderValue>,
+    body: Vec<u8>,
+) -> Response<Vec<u8>> {
+    let mut service = layer.layer(service_fn(move |_req: Request<()>| {
+        let mut response = Response::new(body.clone());
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        *response.headers_mut() = response_headers(&set_cookies);
+        std::future::ready(Ok::<_, Infallible>(response))
+    }));
+    let mut req = Request::new(());
+    *req.headers_mut() = request;
+    ready(service.call(req)).unwrap()
+}
+
+/// Whether the registry lets `name` be set under `consent` (exempt, service granted, or
+/// category granted); `None` for an undeclared name.
+fn registry_allows(registry: &Registry, name: &[u8], consent: &Consent) -> Option<bool> {
+    let declaration = registry.lookup(name)?;
+    let category = registry.category_id(declaration.category_id()).unwrap();
+    let required = declaration
+        .consent_required_override()
+        .unwrap_or_else(|| registry.category(category).is_consent_required());
+    if !required {
+        return Some(true);
+    }
+    let service = declaration
+        .service_id()
+        .and_then(|s| registry.service_id(s))
+        .and_then(|s| consent.service_decision(s));
+    Some(service.unwrap_or_else(|| consent.is_category_granted(category)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Properties
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        // Failures found here become named regression tests instead of a seed file.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// `parse_set_cookie` never panics; what it returns is what RFC 6265bis §5.6 allows:
+    /// trimmed sub-slices, within 4096 bytes, never both empty, no `=` in the name.
+    #[test]
+    fn set_cookie_parsing_never_panics_and_stays_in_bounds(s in hostile_bytes(200)) {
+        if let SetCookie::Cookie { name, value, attributes } = parse_set_cookie(&s) {
+            prop_assert!(name.len() + value.len() <= MAX_NAME_VALUE);
+            prop_assert!(!(name.is_empty() && value.is_empty()));
+            prop_assert!(!name.contains(&b'=') && !name.contains(&b';') && !value.contains(&b';'));
+            for part in [name, value] {
+                prop_assert!(!matches!(part.first(), Some(b' ' | b'\t')));
+                prop_assert!(!matches!(part.last(), Some(b' ' | b'\t')));
+            }
+            prop_assert!(attributes.is_empty() || attributes[0] == b';');
+            prop_assert!(s.ends_with(attributes));
+            let _ = is_deletion(attributes, SystemTime::now());
+        }
+    }
+
+    /// Request `Cookie` parsing never panics, yields trimmed, non-empty names without SP,
+    /// HTAB, `;` or `=`, and `get` finds every pair `iter` yields.
+    #[test]
+    fn request_cookie_parsing_never_panics(fields in prop::collection::vec(hostile_bytes(64), 0..4)) {
+        let headers = request_headers(&fields, false);
+        let cookies = RequestCookies::new(&headers);
+        for (name, value) in cookies.iter() {
+            prop_assert!(!name.is_empty());
+            prop_assert!(!name.iter().any(|&b| b <= b' ' || b == 0x7f || b == b';' || b == b'='));
+            prop_assert!(!value.contains(&b';'));
+            prop_assert!(!matches!(value.first(), Some(b' ' | b'\t')));
+            prop_assert!(!matches!(value.last(), Some(b' ' | b'\t')));
+            prop_assert!(cookies.get(name).any(|v| v == value));
+        }
+    }
+
+    /// The `cookies_preferences` reader never panics; a present consent cookie is never
+    /// "undecided"; a duplicate can only narrow what the first reading grants.
+    #[test]
+    fn consent_reading_never_panics_and_duplicates_never_widen(
+        value in consent_value(),
+        other in consent_value(),
+    ) {
+        let registry = registry();
+        let reader = CookiesPreferences::new();
+        let field = [b"cookies_preferences=".as_slice(), &value].concat();
+        prop_assume!(HeaderValue::from_bytes(&field).is_ok());
+        let mut headers = request_headers(&[field], false);
+        let one = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+        prop_assert_ne!(one.state(), ConsentState::Undecided);
+        if let Ok(second) = HeaderValue::from_bytes(&[b"cookies_preferences=".as_slice(), &other].concat()) {
+            headers.append(COOKIE, second);
+        }
+        let both = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+        prop_assert!(both.granted_categories().difference(one.granted_categories()).is_empty());
+        prop_assert_eq!(
+            both.granted_services().intersection(&one.granted_services()),
+            both.granted_services()
+        );
+    }
+
+    /// A consent value over the size limit is unreadable and grants nothing, whatever it holds.
+    #[test]
+    fn oversized_consent_grants_nothing(padding in 4097usize..6000) {
+        let registry = registry();
+        let json = format!(r#"{{"statistics":true,"x":"{}"}}"#, "a".repeat(padding));
+        let headers = request_headers(&[format!("cookies_preferences={json}").into_bytes()], false);
+        let consent = CookiesPreferences::new().read_consent(&ConsentRequest::new(&headers, &registry));
+        prop_assert_eq!(consent.state(), ConsentState::Unreadable);
+        prop_assert!(consent.granted_categories().is_empty());
+    }
+
+    /// Through the layer: the Set-Cookie values that come out are a subsequence of those that
+    /// went in, in order; the status, every other header and the body are unchanged.
+    #[test]
+    fn layer_keeps_a_subsequence_and_touches_nothing_else(
+        cookies in prop::collection::vec(cookie_field(), 0..3),
+        set_cookies in prop::collection::vec(set_cookie_bytes(), 0..8),
+        body in hostile_bytes(32),
+        gpc in any::<bool>(),
+    ) {
+        let layer = CookieConsentLayer::new(registry()).unwrap();
+        let set_cookies = header_values(&set_cookies);
+        let expected = response_headers(&set_cookies);
+        let response = through_layer(&layer, request_headers(&cookies, gpc), set_cookies.clone(), body.clone());
+        prop_assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        prop_assert_eq!(response.body(), &body);
+        prop_assert!(is_subsequence(&set_cookies_of(response.headers()), &set_cookies));
+        prop_assert_eq!(all_but_set_cookie(response.headers()), all_but_set_cookie(&expected));
+    }
+
+    /// Report-only mode changes nothing: every header, in order, and the body.
+    #[test]
+    fn report_only_changes_nothing(
+        cookies in prop::collection::vec(cookie_field(), 0..3),
+        set_cookies in prop::collection::vec(set_cookie_bytes(), 0..8),
+        body in hostile_bytes(32),
+    ) {
+        let layer = CookieConsentLayer::builder(registry()).report_only(true).build().unwrap();
+        let set_cookies = header_values(&set_cookies);
+        let expected = response_headers(&set_cookies);
+        let response = through_layer(&layer, request_headers(&cookies, false), set_cookies, body.clone());
+        prop_assert_eq!(all_entries(response.headers()), all_entries(&expected));
+        prop_assert_eq!(response.body(), &body);
+    }
+
+    /// A refused category never gains a cookie: every value kept is a deletion, the consent
+    /// cookie, or a cookie the registry allows under the visitor's consent (unknown cookies
+    /// only when the policy lets them through). Less consent never keeps more.
+    #[test]
+    fn refused_categories_never_gain_a_cookie(
+        cookies in prop::collection::vec(cookie_field(), 0..3),
+        set_cookies in prop::collection::vec(set_cookie_bytes(), 0..8),
+        gpc in any::<bool>(),
+        allow_unknown in any::<bool>(),
+    ) {
+        let unknown = if allow_unknown { UnknownCookies::Allow } else { UnknownCookies::Block };
+        let enforcer = enforcer(false, unknown);
+        let consent = enforcer.read_consent(&request_headers(&cookies, gpc));
+        let set_cookies = header_values(&set_cookies);
+        let mut headers = response_headers(&set_cookies);
+        enforcer.filter(&mut headers, &consent);
+        let kept = set_cookies_of(&headers);
+        for value in &kept {
+            let SetCookie::Cookie { name, attributes, .. } = parse_set_cookie(value.as_bytes()) else {
+                return Err(TestCaseError::fail(format!("ignored string kept: {value:?}")));
+            };
+            prop_assert!(!name.is_empty(), "nameless cookie kept: {:?}", value);
+            if is_deletion(attributes, SystemTime::now()) || name == b"cookies_preferences" {
+                continue;
+            }
+            match registry_allows(enforcer.registry(), name, &consent) {
+                Some(allowed) => prop_assert!(allowed, "refused cookie kept: {:?} under {:?}", value, consent),
+                None => prop_assert!(allow_unknown, "unknown cookie kept: {:?}", value),
+            }
+        }
+        let mut undecided = response_headers(&set_cookies);
+        enforcer.filter(&mut undecided, &Consent::undecided());
+        prop_assert!(is_subsequence(&set_cookies_of(&undecided), &kept));
+    }
+
+    /// Filtering twice equals filtering once.
+    #[test]
+    fn filtering_is_idempotent(
+        cookies in prop::collection::vec(cookie_field(), 0..3),
+        set_cookies in prop::collection::vec(set_cookie_bytes(), 0..8),
+        allow_unknown in any::<bool>(),
+    ) {
+        let unknown = if allow_unknown { UnknownCookies::Allow } else { UnknownCookies::Block };
+        let enforcer = enforcer(false, unknown);
+        let consent = enforcer.read_consent(&request_headers(&cookies, false));
+        let mut once = response_headers(&header_values(&set_cookies));
+        enforcer.filter(&mut once, &consent);
+        let mut twice = once.clone();
+        let summary = enforcer.filter(&mut twice, &consent);
+        prop_assert_eq!(summary.removed, 0);
+        prop_assert_eq!(all_entries(&twice), all_entries(&once));
+    }
+}
