@@ -456,3 +456,189 @@ proptest! {
         prop_assert_eq!(all_entries(&twice), all_entries(&once));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Bounded cost: the sizes of issue 8, each on a thread with a small stack (a parser that
+// recursed per nesting level or per pair would overflow it), and each in a child process
+// whose peak memory is measured.
+
+/// Stack for the hostile-input threads: far less than the 2 MiB default.
+const SMALL_STACK: usize = 128 * 1024;
+
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(SMALL_STACK)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// A 64 KB `Cookie` field of 2,000 pairs (32 bytes each), the consent cookie last.
+fn cookie_header_2000_pairs() -> HeaderMap {
+    let mut field = String::new();
+    for i in 0..1_999 {
+        field.push_str(&format!("cookie_{i:06}=v{i:015}; "));
+    }
+    field.push_str(r#"cookies_preferences={"statistics":true}"#);
+    assert!((60_000..=66_000).contains(&field.len()), "{}", field.len());
+    request_headers(&[field.into_bytes()], false)
+}
+
+/// A consent cookie of 1 MiB.
+fn consent_1mib() -> HeaderMap {
+    let value = format!(r#"{{"statistics":true,"x":"{}"}}"#, "a".repeat(1 << 20));
+    request_headers(
+        &[format!("cookies_preferences={value}").into_bytes()],
+        false,
+    )
+}
+
+/// 1,000 Set-Cookie values: necessary (kept), statistics (refused), deletions (kept).
+fn set_cookies_1000() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for i in 0..1_000 {
+        let v = match i % 3 {
+            0 => format!("sessionid=s{i}; HttpOnly"),
+            1 => format!("_ga_{i}=GA1.1.{i}; Max-Age=63072000"),
+            _ => format!("_fbp=; Max-Age=0; x={i}"),
+        };
+        headers.append(SET_COOKIE, HeaderValue::from_str(&v).unwrap());
+    }
+    headers
+}
+
+/// JSON nested 10,000 deep, raw (20 KB, over the consent size limit) and, within the limit,
+/// 4,000 deep (so the scanner itself meets the nesting).
+fn deep_json() -> [HeaderMap; 2] {
+    let nest = |d: usize| format!(r#"{{"a":{}{}}}"#, "[".repeat(d), "]".repeat(d));
+    [
+        request_headers(
+            &[format!("cookies_preferences={}", nest(10_000)).into_bytes()],
+            false,
+        ),
+        request_headers(
+            &[format!("cookies_preferences={}", nest(2_040)).into_bytes()],
+            false,
+        ),
+    ]
+}
+
+#[test]
+fn cookie_header_of_2000_pairs_is_read_in_full() {
+    let headers = cookie_header_2000_pairs();
+    let (pairs, consent) = on_small_stack(move || {
+        let enforcer = enforcer(false, UnknownCookies::Block);
+        let pairs = RequestCookies::new(&headers).iter().count();
+        (pairs, enforcer.read_consent(&headers))
+    });
+    assert_eq!(pairs, 2_000);
+    assert!(consent.is_decided());
+}
+
+#[test]
+fn consent_value_of_1mib_is_unreadable() {
+    let headers = consent_1mib();
+    let consent =
+        on_small_stack(move || enforcer(false, UnknownCookies::Block).read_consent(&headers));
+    assert_eq!(consent.state(), ConsentState::Unreadable);
+    assert!(consent.granted_categories().is_empty());
+}
+
+#[test]
+fn thousand_set_cookies_are_filtered() {
+    let (summary, left) = on_small_stack(|| {
+        let mut headers = set_cookies_1000();
+        let summary =
+            enforcer(false, UnknownCookies::Block).filter(&mut headers, &Consent::undecided());
+        (summary, headers.get_all(SET_COOKIE).iter().count())
+    });
+    assert_eq!(summary.judged, 1_000);
+    assert_eq!(summary.removed, 333);
+    assert_eq!(left, 667);
+}
+
+#[test]
+fn json_nested_10000_deep_is_unreadable_without_overflow() {
+    for headers in deep_json() {
+        let consent =
+            on_small_stack(move || enforcer(false, UnknownCookies::Block).read_consent(&headers));
+        assert_eq!(consent.state(), ConsentState::Unreadable);
+    }
+}
+
+/// Peak memory, measured in a child process running [`memory_probe`] alone: each hostile
+/// input may cost at most 1 MiB of memory beyond the input itself (Linux: `VmHWM`).
+#[cfg(target_os = "linux")]
+#[test]
+fn hostile_inputs_use_bounded_memory() {
+    const LIMIT_KB: u64 = 1024;
+    for case in ["cookie_header", "consent", "set_cookies", "deep_json"] {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "memory_probe",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("HOSTILE_MEMORY_PROBE", case)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{case}: {stdout}");
+        let peak_kb: u64 = stdout
+            .lines()
+            .find_map(|l| l.split("peak_extra_kb=").nth(1))
+            .unwrap_or_else(|| panic!("{case}: no measurement in {stdout}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(peak_kb <= LIMIT_KB, "{case}: {peak_kb} KiB");
+    }
+}
+
+/// The child half of [`hostile_inputs_use_bounded_memory`] (ignored: it measures only when
+/// spawned alone by that test). Builds the input, resets the peak-RSS counter, handles the
+/// input 10 times, prints how far the peak rose.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "run by hostile_inputs_use_bounded_memory in a child process"]
+fn memory_probe() {
+    fn status_kb(field: &str) -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap()
+    }
+    let case = std::env::var("HOSTILE_MEMORY_PROBE").expect("spawned by the parent test");
+    let enforcer = enforcer(false, UnknownCookies::Block);
+    let requests: Vec<HeaderMap> = match case.as_str() {
+        "cookie_header" => vec![cookie_header_2000_pairs()],
+        "consent" => vec![consent_1mib()],
+        "deep_json" => deep_json().into(),
+        _ => Vec::new(),
+    };
+    let responses: Vec<HeaderMap> = (0..10)
+        .map(|_| {
+            if case == "set_cookies" {
+                set_cookies_1000()
+            } else {
+                HeaderMap::new()
+            }
+        })
+        .collect();
+    // Reset VmHWM to the current RSS (Linux >= 4.0).
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let base = status_kb("VmRSS:");
+    for mut response in responses {
+        for request in &requests {
+            std::hint::black_box(enforcer.read_consent(request));
+            assert!(RequestCookies::new(request).iter().count() > 0);
+        }
+        enforcer.filter(&mut response, &Consent::undecided());
+    }
+    println!("peak_extra_kb={}", status_kb("VmHWM:").saturating_sub(base));
+}
