@@ -128,9 +128,10 @@ impl ServiceSet {
 pub enum ConsentState {
     /// No consent value was found: the visitor has not decided (show the banner).
     Undecided,
-    /// A consent value was found but could not be read (malformed, oversized, expired or of
-    /// an older registry revision). It grants nothing; unlike [`ConsentState::Decided`] it is
-    /// not taken as a refusal either, so cookies already stored are not deleted for it.
+    /// A consent value was found but could not be read (malformed, of the wrong shape or
+    /// oversized). It grants nothing; unlike [`ConsentState::Decided`] it is not taken as a
+    /// refusal either, so cookies already stored are not deleted for it. (A readable consent
+    /// that is too old, or of an older registry revision, reads as `Undecided`.)
     Unreadable,
     /// The visitor made a choice: the granted and refused sets are meaningful.
     Decided,

@@ -474,8 +474,11 @@ impl RegistryBuilder {
                 self.categories.push(category);
             }
         }
-        let mut matchers: std::collections::HashSet<Match> =
-            self.declarations.iter().map(|d| d.matcher.clone()).collect();
+        let mut matchers: std::collections::HashSet<Match> = self
+            .declarations
+            .iter()
+            .map(|d| d.matcher.clone())
+            .collect();
         for declaration in other.declarations {
             if matchers.insert(declaration.matcher.clone()) {
                 self.declarations.push(declaration);
