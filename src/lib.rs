@@ -95,6 +95,8 @@ mod error;
 pub mod formats;
 pub mod future;
 mod layer;
+pub mod policy;
+pub mod presets;
 mod reader;
 mod registry;
 mod service;
