@@ -17,6 +17,7 @@ use crate::formats::CookiesPreferences;
 use crate::reader::{ConsentRequest, ReadConsent};
 use crate::registry::{Reason, Registry, UnknownCookies, UnknownPolicy, Verdict};
 use crate::set_cookie::{folded_names, is_deletion, parse_set_cookie, SetCookie};
+use crate::withdrawal::Withdrawal;
 
 /// The `Sec-GPC` request header of Global Privacy Control.
 pub const SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
@@ -32,13 +33,14 @@ pub struct Enforcer {
     reader: Box<dyn ReadConsent>,
     reader_type: &'static str,
     consent_cookies: Vec<Box<[u8]>>,
-    unknown: UnknownPolicy,
+    pub(crate) unknown: UnknownPolicy,
     report_only: bool,
     gpc: bool,
     max_consent_age: Option<Duration>,
     gpc_services: ServiceSet,
     on_event: Option<Box<dyn OnCookieEvent>>,
     on_event_type: &'static str,
+    pub(crate) withdrawal: Withdrawal,
 }
 
 impl fmt::Debug for Enforcer {
@@ -62,6 +64,7 @@ impl fmt::Debug for Enforcer {
                 "on_event",
                 &self.on_event.as_ref().map(|_| self.on_event_type),
             )
+            .field("withdrawal", &self.withdrawal)
             .finish()
     }
 }
@@ -382,6 +385,7 @@ pub struct Builder {
     max_consent_age: Option<Duration>,
     on_event: Option<Box<dyn OnCookieEvent>>,
     on_event_type: &'static str,
+    pub(crate) withdrawal: Withdrawal,
 }
 
 impl fmt::Debug for Builder {
@@ -397,6 +401,7 @@ impl fmt::Debug for Builder {
                 "on_event",
                 &self.on_event.as_ref().map(|_| self.on_event_type),
             )
+            .field("withdrawal", &self.withdrawal)
             .finish()
     }
 }
@@ -417,6 +422,7 @@ impl Builder {
             max_consent_age: Some(DEFAULT_MAX_CONSENT_AGE),
             on_event: None,
             on_event_type: "",
+            withdrawal: Withdrawal::default(),
         }
     }
 
@@ -539,6 +545,7 @@ impl Builder {
         for c in self.registry.sale_or_sharing().iter() {
             gpc_services = gpc_services.union(self.registry.services_of(c));
         }
+        let withdrawal = self.withdrawal.for_registry(&self.registry);
         Ok(Enforcer {
             registry: self.registry,
             reader: self.reader,
@@ -551,6 +558,7 @@ impl Builder {
             gpc_services,
             on_event: self.on_event,
             on_event_type: self.on_event_type,
+            withdrawal,
         })
     }
 

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::Response;
+use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
@@ -13,22 +13,31 @@ use crate::enforcer::Enforcer;
 
 pin_project! {
     /// Response future of [`CookieConsent`](crate::CookieConsent): polls the inner future,
-    /// then filters the response's `Set-Cookie` headers.
+    /// then filters the response's `Set-Cookie` headers and appends the deletions and
+    /// `Vary: Cookie` ([`Enforcer::finish_response`]).
     #[derive(Debug)]
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
+        // Empty (no allocation) unless the request carries cookies to delete.
+        deletions: Vec<HeaderValue>,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, enforcer: Arc<Enforcer>, consent: Consent) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        enforcer: Arc<Enforcer>,
+        consent: Consent,
+        deletions: Vec<HeaderValue>,
+    ) -> Self {
         Self {
             inner,
             enforcer,
             consent,
+            deletions,
         }
     }
 }
@@ -48,8 +57,11 @@ where
             let extensions = std::mem::take(r.extensions_mut());
             (r.headers_mut(), extensions)
         };
-        this.enforcer
+        let summary = this
+            .enforcer
             .filter_with(headers, this.consent, &extensions);
+        this.enforcer
+            .finish_response(headers, &summary, std::mem::take(this.deletions));
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }

@@ -67,6 +67,46 @@
 //! browser's `localStorage` (some consent management platforms can do that) is invisible to
 //! the server: such visitors read as undecided.
 //!
+//! # Withdrawal
+//!
+//! Withdrawing consent must be as easy as giving it (GDPR art. 7(3)), and a banner script
+//! cannot delete `HttpOnly` cookies or cookies set for a parent domain. So when the request
+//! carries a cookie that the registry declares and the visitor's decided consent refuses,
+//! the response also **deletes** it, once for every scope it may live in (the declared
+//! `Domain` and `Path`, else host-only and each parent domain up to the registrable one; see
+//! [`deletions_for`]), at most [`DEFAULT_MAX_DELETIONS`] per response. Nothing is deleted
+//! while the consent cookie is unreadable, nor by default for undecided visitors. Responses
+//! the layer changed get `Vary: Cookie`. Optionally, the refused cookies are also scrubbed
+//! from the request before the application sees them. See
+//! [`Builder::delete_refused`] and the options after it.
+//!
+//! # Global Privacy Control
+//!
+//! [Global Privacy Control](https://privacycg.github.io/gpc-spec/) (GPC) is a browser
+//! setting that sends `Sec-GPC: 1` with every request: the visitor's request not to have
+//! their personal data sold or shared. The layer honours it by default
+//! ([`Builder::gpc`]): when any `Sec-GPC` field is exactly `1` (`0`, `true`, ` 1` and the
+//! like are ignored), the categories marked [sale or sharing](Category::sale_or_sharing)
+//! (by default [`marketing`](Category::marketing)) and every service declared in them lose
+//! their grants, whatever the consent cookie says, and
+//! [`ConsentDecision::gpc_applied`] is `true`. GPC only ever takes grants away.
+//!
+//! Laws that treat GPC as a valid opt-out:
+//!
+//! - **California** (CCPA as amended by the CPRA): the regulations, 11 CCR § 7025, require
+//!   a business to process an opt-out preference signal such as GPC as a request to opt out
+//!   of the sale and sharing of personal information;
+//! - **Colorado** (Colorado Privacy Act, C.R.S. § 6-1-1313, rules 4 CCR 904-3 part 5): GPC
+//!   is the universal opt-out mechanism recognised by the Attorney General, to be honoured
+//!   since 1 July 2024 for sale and targeted advertising;
+//! - **Connecticut** (CTDPA): universal opt-out preference signals must be honoured since
+//!   1 January 2025;
+//! - other state privacy laws (Delaware, Montana, New Hampshire, New Jersey, Oregon, Texas,
+//!   …) require honouring such signals too, each from its own date.
+//!
+//! Under the GDPR and the ePrivacy Directive consent is opt-in anyway: GPC is no substitute
+//! for it, but honouring it cannot hurt, since it never grants anything.
+//!
 //! # Layer order
 //!
 //! The layer only sees the `Set-Cookie` headers added by what it wraps. It must be the
@@ -75,9 +115,20 @@
 //! first wrap the ones after them, so list it before them; with axum's `Router::layer`, the
 //! layer added last is the outermost, so add it last.
 //!
+//! Deletions, by contrast, come from the registry, not from what inner layers set: the
+//! layer deletes only cookies **declared** in the registry, so a cookie an inner layer sets
+//! without a declaration is blocked when set but never deleted once stored; declare every
+//! cookie, with its `Domain` and `Path`. Layers outside this one see the deletions (a
+//! cookie-filtering layer there must let deletions pass) and the original `Cookie` header:
+//! scrubbing only hides cookies from what this layer wraps.
+//!
 //! # Feature flags
 //!
 //! - `axum`: [`ConsentDecision`] implements axum's `FromRequestParts`.
+//! - `toml` (default): registries load from and write to TOML ([`Registry::from_toml_str`],
+//!   [`Registry::to_toml_string`], `.toml` files in [`Registry::from_path`]); JSON needs no
+//!   feature. See [`config`] for the schema.
+//! - `open-cookie-database` (default): [`import`] reads the Open Cookie Database CSV.
 //!
 //! # Minimum supported Rust version
 //!
@@ -86,6 +137,7 @@
 //! [`tower::ServiceBuilder`]: https://docs.rs/tower/latest/tower/struct.ServiceBuilder.html
 
 mod category;
+pub mod config;
 mod consent;
 mod cookie_header;
 mod decision;
@@ -94,6 +146,8 @@ mod enforcer;
 mod error;
 pub mod formats;
 pub mod future;
+#[cfg(feature = "open-cookie-database")]
+pub mod import;
 mod layer;
 pub mod policy;
 pub mod presets;
@@ -101,6 +155,7 @@ mod reader;
 mod registry;
 mod service;
 mod set_cookie;
+mod withdrawal;
 
 pub use category::{Category, CategoryId, ServiceId};
 pub use consent::{CategorySet, Consent, ConsentState, ServiceSet};
@@ -114,7 +169,10 @@ pub use enforcer::{
     DEFAULT_MAX_CONSENT_AGE, SEC_GPC,
 };
 pub use error::ConfigError;
-pub use formats::CookiesPreferences;
+pub use formats::{
+    Complianz, CookieYes, Cookiebot, CookiesPreferences, DjangoCookieConsent, FirstDecided, Klaro,
+    OneTrust, OutsideRegion, Tarteaucitron, TcString, Tcf, TcfError, VanillaCookieConsent,
+};
 pub use layer::CookieConsentLayer;
 pub use reader::{ConsentRequest, ReadConsent};
 pub use registry::{
@@ -122,3 +180,4 @@ pub use registry::{
 };
 pub use service::CookieConsent;
 pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};
+pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};

@@ -5,7 +5,6 @@ use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use regex_automata::meta::Regex;
-use regex_automata::PatternSet;
 
 use crate::category::{Category, CategoryId, ServiceId};
 use crate::consent::{CategorySet, Consent, ServiceSet};
@@ -196,13 +195,12 @@ impl Registry {
             }
         }
         if let Some((re, map)) = &self.patterns {
-            let mut set = PatternSet::new(map.len());
-            re.which_overlapping_matches(
-                &regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes),
-                &mut set,
-            );
-            if let Some(p) = set.iter().next() {
-                return Some(map[p.as_usize()]);
+            // Leftmost-first over patterns that are anchored at both ends: the match found is
+            // the one of the earliest pattern in declaration order that matches the whole
+            // name. The regex's search cache is pooled, so this does not allocate.
+            let input = regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                return Some(map[m.pattern().as_usize()]);
             }
         }
         None
@@ -657,7 +655,7 @@ impl RegistryBuilder {
                 )
                 .configure(
                     Regex::config()
-                        .match_kind(regex_automata::MatchKind::All)
+                        .match_kind(regex_automata::MatchKind::LeftmostFirst)
                         .utf8_empty(false),
                 )
                 .build_many(
@@ -689,7 +687,7 @@ impl RegistryBuilder {
 
 /// Checks that `name` could be (part of) a cookie-name: no control character, SP, HTAB, `;`
 /// or `=` (RFC 6265bis §5.6 would split or trim at those).
-fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
+pub(crate) fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::InvalidName {
         entry,
         name: name.to_owned(),
@@ -711,7 +709,7 @@ fn check_name(entry: usize, name: &str, allow_empty: bool) -> Result<(), ConfigE
 }
 
 /// Turns a glob into an anchored regular expression over bytes.
-fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
+pub(crate) fn glob_to_regex(entry: usize, pattern: &str) -> Result<String, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidPattern {
         entry,
         pattern: pattern.to_owned(),

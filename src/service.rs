@@ -12,8 +12,14 @@ use crate::future::ResponseFuture;
 /// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
 /// removes from the response every `Set-Cookie` the visitor has not allowed.
 ///
-/// Only `Set-Cookie` values are removed; the status, every other header and the body pass
-/// through untouched. Errors of the inner service pass through too.
+/// It also withdraws what the visitor no longer allows: the response deletes the declared
+/// cookies the request carries and the consent refuses ([`Enforcer::deletions`]), and gets
+/// `Vary: Cookie` when the layer changed its `Set-Cookie` headers; optionally the request's
+/// `Cookie` fields are scrubbed first ([`Enforcer::scrub_request_cookies`]).
+///
+/// Only `Set-Cookie` values are removed or appended, and `Vary` appended; the status, every
+/// other header and the body pass through untouched. Errors of the inner service pass
+/// through too (without deletions).
 ///
 /// See [`CookieConsentLayer`](crate::CookieConsentLayer) for configuration.
 #[derive(Debug)]
@@ -73,8 +79,23 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let consent = self.enforcer.read_consent(req.headers());
+        // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
+        let deletions = if self.enforcer.deletes_refused() {
+            self.enforcer.deletions(req.uri(), req.headers(), &consent)
+        } else {
+            Vec::new()
+        };
+        if self.enforcer.scrubs_request() {
+            self.enforcer
+                .scrub_request_cookies(req.headers_mut(), &consent);
+        }
         req.extensions_mut()
             .insert(ConsentDecision::new(self.enforcer.clone(), consent));
-        ResponseFuture::new(self.inner.call(req), self.enforcer.clone(), consent)
+        ResponseFuture::new(
+            self.inner.call(req),
+            self.enforcer.clone(),
+            consent,
+            deletions,
+        )
     }
 }

@@ -768,3 +768,38 @@ fn lookup_precedence_is_exact_then_longest_prefix_then_first_pattern() {
     assert_eq!(purpose("x\u{e9}z"), None, "`?` is one byte");
     assert_eq!(purpose("_x"), None);
 }
+
+#[test]
+fn among_patterns_the_first_declared_that_matches_the_whole_name_wins() {
+    let build = |first: &str, second: &str| {
+        Registry::builder()
+            .default_categories()
+            .cookie(
+                Declaration::pattern(first)
+                    .category("necessary")
+                    .purpose("first"),
+            )
+            .cookie(
+                Declaration::pattern(second)
+                    .category("necessary")
+                    .purpose("second"),
+            )
+            .build()
+            .unwrap()
+    };
+    let purpose = |r: &Registry, name: &str| {
+        r.lookup(name.as_bytes())
+            .map(|d| d.purpose_text().to_owned())
+    };
+    let r = build("a*", "*z");
+    assert_eq!(purpose(&r, "abz").as_deref(), Some("first"));
+    assert_eq!(purpose(&r, "bz").as_deref(), Some("second"));
+    assert_eq!(purpose(&r, "ab").as_deref(), Some("first"));
+    let r = build("*z", "a*");
+    assert_eq!(purpose(&r, "abz").as_deref(), Some("first"));
+    assert_eq!(purpose(&r, "ab").as_deref(), Some("second"));
+    // A pattern that matches only a prefix of the name does not win over a later full match.
+    let r = build("ab?", "ab*");
+    assert_eq!(purpose(&r, "abcd").as_deref(), Some("second"));
+    assert_eq!(purpose(&r, "abc").as_deref(), Some("first"));
+}

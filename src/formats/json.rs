@@ -86,6 +86,113 @@ where
     }
 }
 
+/// Where a value reported by [`scan_object_nested`] sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Path<'a> {
+    /// A member of the top-level object (arrays and objects are reported as
+    /// [`Value::Other`], then their contents).
+    Member(Key<'a>),
+    /// An element of an array that is a member of the top-level object.
+    Element(Key<'a>),
+    /// A member of an object that is a member of the top-level object.
+    Inner(Key<'a>, Key<'a>),
+    /// An element of an array held by such an inner member.
+    InnerElement(Key<'a>, Key<'a>),
+}
+
+/// Scans `bytes` as one JSON object like [`scan_object`], and also reports the scalar
+/// contents of arrays and objects up to two levels down (`{"a":[..], "b":{"c":[..]}}`);
+/// anything deeper is validated and skipped. Iterative, bounded by [`MAX_DEPTH`].
+pub(crate) fn scan_object_nested<I, F>(bytes: I, mut visit: F) -> Result<(), Invalid>
+where
+    I: Iterator<Item = u8>,
+    F: FnMut(Path<'_>, Value<'_>),
+{
+    let mut s = Scanner {
+        bytes: bytes.peekable(),
+    };
+    let mut outer = [0u8; MAX_KEY];
+    let mut inner = [0u8; MAX_KEY];
+    let mut buf = [0u8; MAX_KEY];
+    s.ws();
+    s.expect(b'{')?;
+    s.ws();
+    if s.bytes.peek() == Some(&b'}') {
+        s.bytes.next();
+    } else {
+        loop {
+            s.ws();
+            s.expect(b'"')?;
+            let outer_len = s.string(&mut outer)?;
+            let okey = key_of(&outer, outer_len);
+            s.ws();
+            s.expect(b':')?;
+            s.ws();
+            match s.bytes.peek() {
+                Some(b'[') => {
+                    s.bytes.next();
+                    visit(Path::Member(okey), Value::Other);
+                    s.elements(&mut buf, |v| visit(Path::Element(okey), v))?;
+                }
+                Some(b'{') => {
+                    s.bytes.next();
+                    visit(Path::Member(okey), Value::Other);
+                    s.ws();
+                    if s.bytes.peek() == Some(&b'}') {
+                        s.bytes.next();
+                    } else {
+                        loop {
+                            s.ws();
+                            s.expect(b'"')?;
+                            let inner_len = s.string(&mut inner)?;
+                            let ikey = key_of(&inner, inner_len);
+                            s.ws();
+                            s.expect(b':')?;
+                            s.ws();
+                            if s.bytes.peek() == Some(&b'[') {
+                                s.bytes.next();
+                                visit(Path::Inner(okey, ikey), Value::Other);
+                                s.elements(&mut buf, |v| visit(Path::InnerElement(okey, ikey), v))?;
+                            } else {
+                                let value = s.value(&mut buf)?;
+                                visit(Path::Inner(okey, ikey), value.resolve(&buf));
+                            }
+                            s.ws();
+                            match s.bytes.next() {
+                                Some(b',') => continue,
+                                Some(b'}') => break,
+                                _ => return Err(Invalid),
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    let value = s.value(&mut buf)?;
+                    visit(Path::Member(okey), value.resolve(&buf));
+                }
+            }
+            s.ws();
+            match s.bytes.next() {
+                Some(b',') => continue,
+                Some(b'}') => break,
+                _ => return Err(Invalid),
+            }
+        }
+    }
+    s.ws();
+    match s.bytes.next() {
+        None => Ok(()),
+        Some(_) => Err(Invalid),
+    }
+}
+
+fn key_of(buf: &[u8], len: Option<usize>) -> Key<'_> {
+    match len {
+        Some(n) => Key::Text(&buf[..n]),
+        None => Key::TooLong,
+    }
+}
+
 enum RawValue {
     Bool(bool),
     Integer(u64),
@@ -271,6 +378,31 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         }
     }
 
+    /// Reads the elements of an array after its `[`, through its `]`, reporting each one
+    /// (nested elements are skipped and reported as [`Value::Other`]).
+    fn elements(
+        &mut self,
+        buf: &mut [u8; MAX_KEY],
+        mut element: impl FnMut(Value<'_>),
+    ) -> Result<(), Invalid> {
+        self.ws();
+        if self.bytes.peek() == Some(&b']') {
+            self.bytes.next();
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            let value = self.value(buf)?;
+            element(value.resolve(buf));
+            self.ws();
+            match self.bytes.next() {
+                Some(b',') => continue,
+                Some(b']') => return Ok(()),
+                _ => return Err(Invalid),
+            }
+        }
+    }
+
     /// Skips a nested object or array iteratively, validating it, up to [`MAX_DEPTH`].
     fn skip_nested(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<(), Invalid> {
         // One bit per open level: 1 = object, 0 = array.
@@ -438,6 +570,81 @@ mod tests {
         ] {
             assert_eq!(scan(bad), Err(Invalid), "{bad:?}");
         }
+    }
+
+    fn scan_nested(s: &str) -> Result<Vec<String>, Invalid> {
+        fn k(key: Key<'_>) -> String {
+            match key {
+                Key::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                Key::TooLong => "<long>".into(),
+            }
+        }
+        let mut out = Vec::new();
+        scan_object_nested(s.bytes(), |path, v| {
+            let v = match v {
+                Value::Bool(b) => b.to_string(),
+                Value::Integer(n) => format!("#{n}"),
+                Value::Str(s) => format!("'{}'", String::from_utf8_lossy(s)),
+                Value::Other => "other".into(),
+            };
+            out.push(match path {
+                Path::Member(a) => format!("{}={v}", k(a)),
+                Path::Element(a) => format!("{}[]={v}", k(a)),
+                Path::Inner(a, b) => format!("{}.{}={v}", k(a), k(b)),
+                Path::InnerElement(a, b) => format!("{}.{}[]={v}", k(a), k(b)),
+            });
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn nested_scan_reports_two_levels() {
+        assert_eq!(
+            scan_nested(
+                r#"{"categories":["necessary","analytics",1,[2]],"revision":3,
+                   "services":{"analytics":["ga"],"ads":[],"n":null,"o":{"x":["y"]}},"e":[]}"#
+            )
+            .unwrap(),
+            [
+                "categories=other",
+                "categories[]='necessary'",
+                "categories[]='analytics'",
+                "categories[]=#1",
+                "categories[]=other",
+                "revision=#3",
+                "services=other",
+                "services.analytics=other",
+                "services.analytics[]='ga'",
+                "services.ads=other",
+                "services.n=other",
+                "services.o=other",
+                "e=other",
+            ]
+        );
+        assert_eq!(scan_nested("{}").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn nested_scan_rejects_what_scan_object_rejects() {
+        for bad in [
+            "",
+            "{",
+            "{\"a\":[1,]}",
+            "{\"a\":[}",
+            "{\"a\":{\"b\":[1 2]}}",
+            "{\"a\":{\"b\":1,}}",
+            "{\"a\":{\"b\"}}",
+            "{\"a\":[]}x",
+            "{\"a\":[\"x\"],}",
+        ] {
+            assert_eq!(scan_nested(bad), Err(Invalid), "{bad:?}");
+        }
+        let deep = format!(
+            "{{\"a\":{{\"b\":{}{}}}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        assert_eq!(scan_nested(&deep), Err(Invalid));
     }
 
     #[test]

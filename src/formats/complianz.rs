@@ -1,0 +1,389 @@
+use percent_encoding::percent_decode;
+
+use super::json::{scan_object, Key, Value};
+use super::tally::{Mapping, Tally};
+use super::MAX_CONSENT_VALUE;
+use crate::consent::Consent;
+use crate::reader::{ConsentRequest, ReadConsent};
+
+/// Reads the cookies of the Complianz CMP (WordPress plugin): one cookie per consent
+/// category.
+///
+/// # Format
+///
+/// As the Complianz banner script (`cookiebanner/js/complianz.js`) writes them, each
+/// cookie-name being the site's prefix (`cmplz_` by default) and a Complianz category:
+///
+/// ```text
+/// cmplz_functional=allow; cmplz_preferences=deny; cmplz_statistics=allow; cmplz_marketing=deny;
+/// cmplz_consented_services={"youtube":true}; cmplz_banner-status=dismissed; cmplz_policy_id=28
+/// ```
+///
+/// - `allow` grants the category, `deny` refuses it; any other value (empty, `true`, …)
+///   refuses it too, so that a broken duplicate can never leave a grant standing;
+/// - `cmplz_consented_services` is a JSON object (raw, as Complianz writes it, or
+///   percent-encoded) of per-service choices, read as registry service or category ids;
+///   members that are not booleans decide nothing; a copy that does not parse grants
+///   nothing, and withdraws the service grants of the other copies;
+/// - the visitor has **decided** when at least one category cookie reads `allow` or `deny`,
+///   or the services cookie holds a choice; category cookies that are all unreadable, or
+///   a services cookie that does not parse, with no choice besides, read as
+///   [unreadable](Consent::unreadable); no category cookie at all, even with
+///   `cmplz_banner-status=dismissed`, is [undecided](Consent::undecided);
+/// - a category cookie present more than once is granted only if every copy allows it;
+/// - the format records no time of choice (Complianz expires its cookies itself, after
+///   365 days by default);
+/// - regions where Complianz runs in *opt-out* mode treat a missing cookie as consent;
+///   this reader does not: missing is undecided, which grants nothing (fail closed).
+///
+/// # Mapping
+///
+/// | Complianz category     | registry id  | why |
+/// |------------------------|--------------|-----|
+/// | `functional`           | (ignored)    | Complianz's always-on category: the site's strictly necessary cookies |
+/// | `preferences`          | `functional` | remembering the visitor's choices |
+/// | `statistics`           | `statistics` | same meaning |
+/// | `statistics-anonymous` | (ignored)    | written for anonymised statistics, which Complianz runs without consent; map it if you declare such cookies |
+/// | `marketing`            | `marketing`  | same meaning |
+///
+/// Any other `cmplz_<name>` cookie is read as the registry category or service id `<name>`
+/// if there is one (non-consent cookies such as `cmplz_policy_id` resolve to nothing).
+/// Change the table with [`map`](Complianz::map) and [`ignore`](Complianz::ignore).
+///
+/// Reading does not allocate.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, header::COOKIE};
+/// use tower_cookie_consent::formats::Complianz;
+/// use tower_cookie_consent::{ConsentRequest, ReadConsent, Registry};
+///
+/// let registry = Registry::builder().default_categories().build()?;
+/// let mut headers = HeaderMap::new();
+/// headers.insert(COOKIE, HeaderValue::from_static(
+///     "cmplz_banner-status=dismissed; cmplz_functional=allow; cmplz_preferences=deny; \
+///      cmplz_statistics=allow; cmplz_marketing=deny",
+/// ));
+/// let consent = Complianz::new().read_consent(&ConsentRequest::new(&headers, &registry));
+/// assert!(consent.is_category_granted(registry.category_id("statistics").unwrap()));
+/// assert!(!consent.is_category_granted(registry.category_id("marketing").unwrap()));
+/// # Ok::<(), tower_cookie_consent::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Complianz {
+    prefix: String,
+    mapping: Mapping,
+}
+
+impl Default for Complianz {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Complianz cookies that hold no per-category choice.
+const NOT_CATEGORIES: [&str; 5] = [
+    "banner-status",
+    "consented_services",
+    "policy_id",
+    "id",
+    "consent_status",
+];
+
+/// Complianz cookies that record the choice, besides the category cookies (`cmplz_id`, a
+/// visitor id for records of consent, is not among them: declare it if you use it).
+const CHOICE_COOKIES: [&str; 3] = ["banner-status", "consented_services", "policy_id"];
+
+impl Complianz {
+    /// The cookie-name prefix Complianz uses by default, `cmplz_`.
+    pub const DEFAULT_PREFIX: &'static str = "cmplz_";
+
+    /// Reads the `cmplz_*` cookies with the [default mapping](Complianz#mapping).
+    pub fn new() -> Self {
+        Self {
+            prefix: Self::DEFAULT_PREFIX.to_owned(),
+            mapping: Mapping::new(
+                &[
+                    ("functional", None),
+                    ("preferences", Some("functional")),
+                    ("statistics", Some("statistics")),
+                    ("statistics-anonymous", None),
+                    ("marketing", Some("marketing")),
+                ],
+                true,
+            ),
+        }
+    }
+
+    /// Reads cookies of another prefix (Complianz's `complianz.prefix` setting, which
+    /// differs on some multisite installations).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Maps the Complianz category `category` (cookie `<prefix><category>`) to the
+    /// registry category or service `id`, replacing its default.
+    ///
+    /// ```
+    /// # use tower_cookie_consent::formats::Complianz;
+    /// let reader = Complianz::new().map("statistics-anonymous", "statistics");
+    /// ```
+    pub fn map(mut self, category: impl Into<String>, id: impl Into<String>) -> Self {
+        self.mapping.set(category.into(), Some(id.into()));
+        self
+    }
+
+    /// Ignores the Complianz category `category`.
+    pub fn ignore(mut self, category: impl Into<String>) -> Self {
+        self.mapping.set(category.into(), None);
+        self
+    }
+}
+
+impl ReadConsent for Complianz {
+    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
+        let registry = request.registry();
+        let prefix = self.prefix.as_bytes();
+        let mut tally = Tally::default();
+        let mut services = Tally::default();
+        let mut services_broken = false;
+        let mut categories_seen = false;
+        let mut choice = false;
+        for (name, value) in request.cookies().iter() {
+            let Some(rest) = name.strip_prefix(prefix) else {
+                continue;
+            };
+            if rest == b"consented_services" {
+                match self.read_services(value, request, &mut services) {
+                    Services::Choice => choice = true,
+                    Services::Empty => {}
+                    Services::Broken => services_broken = true,
+                }
+                continue;
+            }
+            if NOT_CATEGORIES.iter().any(|n| n.as_bytes() == rest) {
+                continue;
+            }
+            let known = self.mapping.names().any(|n| n.as_bytes() == rest);
+            let target = self.mapping.resolve(registry, rest);
+            if !known && target.is_none() {
+                continue;
+            }
+            categories_seen = true;
+            match value {
+                b"allow" => {
+                    choice = true;
+                    tally.vote(target, true);
+                }
+                b"deny" => {
+                    choice = true;
+                    tally.vote(target, false);
+                }
+                _ => tally.vote(target, false),
+            }
+        }
+        if services_broken {
+            // A broken copy next to a readable one: keep its refusals, drop its grants.
+            services = services.refusals_only();
+        }
+        tally.merge(&services);
+        if choice {
+            tally.into_consent()
+        } else if categories_seen || services_broken {
+            Consent::unreadable()
+        } else {
+            Consent::undecided()
+        }
+    }
+
+    fn consent_cookie_names(&self) -> Vec<String> {
+        CHOICE_COOKIES
+            .iter()
+            .copied()
+            .chain(self.mapping.names())
+            .map(|n| format!("{}{n}", self.prefix))
+            .collect()
+    }
+}
+
+impl Complianz {
+    /// Reads `cmplz_consented_services` into `tally`.
+    fn read_services(
+        &self,
+        value: &[u8],
+        request: &ConsentRequest<'_>,
+        tally: &mut Tally,
+    ) -> Services {
+        if value.is_empty() {
+            return Services::Empty;
+        }
+        if value.len() > MAX_CONSENT_VALUE {
+            return Services::Broken;
+        }
+        let registry = request.registry();
+        let mut local = Tally::default();
+        let mut choice = false;
+        let scanned = scan_object(percent_decode(value), |key, value| {
+            if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
+                choice = true;
+                local.vote(registry.consent_key(key), yes);
+            }
+        });
+        if scanned.is_err() {
+            return Services::Broken;
+        }
+        if !choice {
+            return Services::Empty;
+        }
+        tally.merge(&local);
+        Services::Choice
+    }
+}
+
+/// What a `cmplz_consented_services` cookie held.
+enum Services {
+    /// At least one boolean member.
+    Choice,
+    /// Nothing (empty value, `{}`, or no boolean member).
+    Empty,
+    /// Not a JSON object, or too long.
+    Broken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ConsentState, Declaration, Registry};
+    use http::header::COOKIE;
+    use http::{HeaderMap, HeaderValue};
+
+    fn registry() -> Registry {
+        Registry::builder()
+            .default_categories()
+            .cookie(
+                Declaration::exact("YSC")
+                    .category("marketing")
+                    .service("youtube"),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn read_with(reader: &Complianz, fields: &[&str]) -> (Registry, Consent) {
+        let registry = registry();
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
+        }
+        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+        (registry, consent)
+    }
+
+    fn read(fields: &[&str]) -> (Registry, Consent) {
+        read_with(&Complianz::new(), fields)
+    }
+
+    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
+        ["necessary", "functional", "statistics", "marketing"]
+            .into_iter()
+            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn granted_refused_and_partial() {
+        let (r, c) = read(&["cmplz_banner-status=dismissed; cmplz_policy_id=28; cmplz_functional=allow; cmplz_preferences=allow; cmplz_statistics=allow; cmplz_marketing=allow; cmplz_consented_services="]);
+        assert!(c.is_decided());
+        assert_eq!(granted(&r, &c), ["functional", "statistics", "marketing"]);
+        let (r, c) = read(&["cmplz_banner-status=dismissed; cmplz_functional=allow; cmplz_preferences=deny; cmplz_statistics=deny; cmplz_marketing=deny"]);
+        assert!(c.is_decided());
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cmplz_marketing=deny; cmplz_statistics=allow; cmplz_preferences=deny; cmplz_functional=allow"]);
+        assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn absent_or_only_banner_status_is_undecided() {
+        let (_, c) = read(&["PHPSESSID=abc; cmplz_banner-status=dismissed"]);
+        assert_eq!(c, Consent::undecided());
+        let (_, c) = read(&[]);
+        assert_eq!(c, Consent::undecided());
+        let (_, c) = read(&["cmplzstatistics=allow; CMPLZ_statistics=allow"]);
+        assert_eq!(c, Consent::undecided());
+    }
+
+    #[test]
+    fn malformed_values_grant_nothing() {
+        let (r, c) = read(&["cmplz_statistics=true; cmplz_marketing=1"]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cmplz_statistics=allo; cmplz_marketing=allow"]);
+        assert!(c.is_decided());
+        assert_eq!(granted(&r, &c), ["marketing"]);
+        let (r, c) = read(&["cmplz_statistics="]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        assert!(granted(&r, &c).is_empty());
+    }
+
+    #[test]
+    fn duplicates_never_widen() {
+        let (r, c) = read(&["cmplz_statistics=allow; cmplz_statistics=deny"]);
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cmplz_statistics=allow", "cmplz_statistics=%61llow"]);
+        assert!(granted(&r, &c).is_empty());
+    }
+
+    #[test]
+    fn services_cookie_raw_and_percent_encoded() {
+        let (r, c) = read(&[r#"cmplz_consented_services={"youtube":true}"#]);
+        assert!(c.is_decided());
+        assert_eq!(
+            c.service_decision(r.service_id("youtube").unwrap()),
+            Some(true)
+        );
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) =
+            read(&["cmplz_marketing=deny; cmplz_consented_services=%7B%22youtube%22%3Afalse%7D"]);
+        assert_eq!(
+            c.service_decision(r.service_id("youtube").unwrap()),
+            Some(false)
+        );
+        // Broken or typeless JSON decides nothing.
+        let (r, c) = read(&[r#"cmplz_consented_services={"youtube":"true"}"#]);
+        assert_eq!(c, Consent::undecided());
+        assert_eq!(c.service_decision(r.service_id("youtube").unwrap()), None);
+        let (_, c) = read(&[r#"cmplz_consented_services={"youtube":true"#]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        // A broken copy withdraws the grants of a readable one, not its refusals.
+        let (r, c) = read(&[
+            r#"cmplz_marketing=deny; cmplz_consented_services={"youtube":true}"#,
+            r#"cmplz_consented_services={"youtube":tru"#,
+        ]);
+        assert_eq!(c.service_decision(r.service_id("youtube").unwrap()), None);
+        let (r, c) = read(&[
+            r#"cmplz_marketing=deny; cmplz_consented_services={"youtube":false}"#,
+            r#"cmplz_consented_services=%7B"#,
+        ]);
+        assert_eq!(
+            c.service_decision(r.service_id("youtube").unwrap()),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn mapping_and_prefix_are_configurable() {
+        let reader = Complianz::new()
+            .prefix("cmplz_rt_")
+            .map("statistics-anonymous", "statistics")
+            .ignore("marketing");
+        let (r, c) = read_with(
+            &reader,
+            &["cmplz_rt_statistics-anonymous=allow; cmplz_rt_marketing=allow; cmplz_statistics=allow"],
+        );
+        assert_eq!(granted(&r, &c), ["statistics"]);
+        assert!(reader
+            .consent_cookie_names()
+            .contains(&"cmplz_rt_banner-status".to_owned()));
+    }
+}

@@ -1,0 +1,327 @@
+use super::tally::{narrow, with_decoded, Mapping, Tally};
+use crate::consent::Consent;
+use crate::reader::{ConsentRequest, ReadConsent};
+
+/// Reads the `cookieyes-consent` cookie of the CookieYes CMP.
+///
+/// # Format
+///
+/// A comma-separated list of `key:value` pairs, written raw by the CookieYes script
+/// (percent-encoded values are read too):
+///
+/// ```text
+/// cookieyes-consent=consentid:<ID>,consent:yes,action:yes,necessary:yes,functional:no,analytics:yes,performance:no,advertisement:no,other:no,lastRenewedDate:<ms>
+/// ```
+///
+/// - the script writes the cookie on the first page view, before the visitor acts, with
+///   empty values (`action:,analytics:,…`): only **`action:yes`** marks a choice; with any
+///   other `action` value the visitor is [undecided](Consent::undecided), and a value with
+///   no `action` key at all is not CookieYes-shaped: [unreadable](Consent::unreadable);
+/// - a category is granted by `yes`, refused by `no`; any other value is no decision;
+/// - `consent:no` (the visitor rejected) grants nothing, whatever the categories say;
+/// - `consentid`, `lastRenewedDate` (the date the *site* last asked every visitor again,
+///   not the date of the choice) and unknown keys are ignored: the format records no
+///   time of choice, so the maximum consent age cannot apply (CookieYes itself expires the
+///   cookie, after one year by default);
+/// - a pair without `:` or a value over [`MAX_CONSENT_VALUE`](super::MAX_CONSENT_VALUE) bytes reads as
+///   [unreadable](Consent::unreadable); the cookie present more than once reads as the
+///   [narrowest](Consent::narrowest) of all; a key given twice is refused if any refuses.
+///
+/// # Mapping
+///
+/// CookieYes category slugs map to registry ids; several slugs may map to one id, which is
+/// then granted only when none of them is refused:
+///
+/// | CookieYes slug  | registry id  | why |
+/// |-----------------|--------------|-----|
+/// | `necessary`     | (ignored)    | strictly necessary cookies need no consent |
+/// | `functional`    | `functional` | same meaning |
+/// | `analytics`     | `statistics` | audience measurement |
+/// | `performance`   | `statistics` | CookieYes describes it as measuring the site's key performance indexes |
+/// | `advertisement` | `marketing`  | advertising and tracking |
+/// | `other`         | (ignored)    | uncategorised cookies: map it to a category you chose |
+///
+/// Any other slug (custom CookieYes categories) is read as the registry category or service
+/// id of the same name. Change the table with [`map`](CookieYes::map) and
+/// [`ignore`](CookieYes::ignore).
+///
+/// Reading does not allocate.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, header::COOKIE};
+/// use tower_cookie_consent::formats::CookieYes;
+/// use tower_cookie_consent::{ConsentRequest, ReadConsent, Registry};
+///
+/// let registry = Registry::builder().default_categories().build()?;
+/// let mut headers = HeaderMap::new();
+/// headers.insert(COOKIE, HeaderValue::from_static(
+///     "cookieyes-consent=consentid:dGVzdA,consent:yes,action:yes,necessary:yes,\
+///      functional:no,analytics:yes,performance:yes,advertisement:no,other:no",
+/// ));
+/// let consent = CookieYes::new().read_consent(&ConsentRequest::new(&headers, &registry));
+/// assert!(consent.is_category_granted(registry.category_id("statistics").unwrap()));
+/// assert!(!consent.is_category_granted(registry.category_id("marketing").unwrap()));
+/// # Ok::<(), tower_cookie_consent::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CookieYes {
+    cookie_name: String,
+    mapping: Mapping,
+}
+
+impl Default for CookieYes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CookieYes {
+    /// The cookie-name CookieYes writes, `cookieyes-consent`.
+    pub const DEFAULT_COOKIE_NAME: &'static str = "cookieyes-consent";
+
+    /// Reads `cookieyes-consent` with the [default mapping](CookieYes#mapping).
+    pub fn new() -> Self {
+        Self {
+            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            mapping: Mapping::new(
+                &[
+                    ("necessary", None),
+                    ("functional", Some("functional")),
+                    ("analytics", Some("statistics")),
+                    ("performance", Some("statistics")),
+                    ("advertisement", Some("marketing")),
+                    ("other", None),
+                ],
+                true,
+            ),
+        }
+    }
+
+    /// Reads a cookie of another name.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// Maps the CookieYes category `slug` to the registry category or service `id`
+    /// (replacing its default).
+    ///
+    /// ```
+    /// # use tower_cookie_consent::formats::CookieYes;
+    /// let reader = CookieYes::new().map("other", "functional").map("performance", "functional");
+    /// ```
+    pub fn map(mut self, slug: impl Into<String>, id: impl Into<String>) -> Self {
+        self.mapping.set(slug.into(), Some(id.into()));
+        self
+    }
+
+    /// Ignores the CookieYes category `slug`.
+    pub fn ignore(mut self, slug: impl Into<String>) -> Self {
+        self.mapping.set(slug.into(), None);
+        self
+    }
+
+    fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
+        with_decoded(value, |value| self.parse(value, request)).unwrap_or_else(Consent::unreadable)
+    }
+
+    fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
+        let registry = request.registry();
+        let mut tally = Tally::default();
+        let mut refusals = Tally::default();
+        let (mut acted, mut not_acted) = (false, false);
+        let mut rejected = false;
+        for pair in value.split(|&b| b == b',') {
+            if pair.is_empty() {
+                continue;
+            }
+            let Some(colon) = pair.iter().position(|&b| b == b':') else {
+                return Consent::unreadable();
+            };
+            let (key, v) = (&pair[..colon], &pair[colon + 1..]);
+            match key {
+                b"action" if v == b"yes" => acted = true,
+                b"action" => not_acted = true,
+                b"consent" => rejected |= v != b"yes",
+                b"consentid" | b"lastRenewedDate" => {}
+                _ => match v {
+                    b"yes" => tally.vote(self.mapping.resolve(registry, key), true),
+                    b"no" => {
+                        let target = self.mapping.resolve(registry, key);
+                        tally.vote(target, false);
+                        refusals.vote(target, false);
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if !acted && !not_acted {
+            return Consent::unreadable();
+        }
+        if not_acted {
+            return Consent::undecided();
+        }
+        if rejected {
+            return refusals.into_consent();
+        }
+        tally.into_consent()
+    }
+}
+
+impl ReadConsent for CookieYes {
+    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
+        let mut found = None;
+        for value in request.cookies().get(self.cookie_name.as_bytes()) {
+            found = narrow(found, self.read_one(value, request));
+        }
+        found.unwrap_or_else(Consent::undecided)
+    }
+
+    fn consent_cookie_names(&self) -> Vec<String> {
+        vec![self.cookie_name.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ConsentState, Declaration, Registry};
+    use http::header::COOKIE;
+    use http::{HeaderMap, HeaderValue};
+
+    fn registry() -> Registry {
+        Registry::builder()
+            .default_categories()
+            .cookie(
+                Declaration::exact("_ga")
+                    .category("statistics")
+                    .service("ga"),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn read_with(reader: &CookieYes, fields: &[&str]) -> (Registry, Consent) {
+        let registry = registry();
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
+        }
+        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+        (registry, consent)
+    }
+
+    fn read(fields: &[&str]) -> (Registry, Consent) {
+        read_with(&CookieYes::new(), fields)
+    }
+
+    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
+        ["necessary", "functional", "statistics", "marketing"]
+            .into_iter()
+            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
+            .collect()
+    }
+
+    const ALL: &str = "cookieyes-consent=consentid:dmMtcHJlc2VlZA,consent:yes,action:yes,necessary:yes,functional:yes,analytics:yes,performance:yes,advertisement:yes,other:yes,lastRenewedDate:1734509533000";
+    const NONE: &str = "cookieyes-consent=consentid:dmMtcHJlc2VlZA,consent:no,action:yes,necessary:yes,functional:no,analytics:no,performance:no,advertisement:no,other:no";
+
+    #[test]
+    fn granted_refused_and_partial() {
+        let (r, c) = read(&[ALL]);
+        assert!(c.is_decided());
+        assert_eq!(granted(&r, &c), ["functional", "statistics", "marketing"]);
+        let (r, c) = read(&[NONE]);
+        assert!(c.is_decided());
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cookieyes-consent=consentid:x,consent:yes,action:yes,necessary:yes,functional:yes,analytics:yes,performance:yes,advertisement:no,other:no"]);
+        assert_eq!(granted(&r, &c), ["functional", "statistics"]);
+    }
+
+    #[test]
+    fn two_slugs_on_one_category_need_both() {
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,performance:no",
+        ]);
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes"]);
+        assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn consent_no_grants_nothing_even_with_yes_categories() {
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid:x,consent:no,action:yes,analytics:yes,advertisement:yes",
+        ]);
+        assert!(c.is_decided());
+        assert!(granted(&r, &c).is_empty());
+    }
+
+    #[test]
+    fn before_any_action_is_undecided() {
+        // What the script writes on the first page view.
+        let (r, c) = read(&["cookieyes-consent=consentid:abc,consent:,action:,necessary:,functional:,analytics:,performance:,advertisement:,other:,lastRenewedDate:1734509533000"]);
+        assert_eq!(c.state(), ConsentState::Undecided);
+        assert!(granted(&r, &c).is_empty());
+        let (_, c) = read(&["cookieyes-consent=consentid:abc,consent:yes,action:no,analytics:yes"]);
+        assert_eq!(c.state(), ConsentState::Undecided);
+    }
+
+    #[test]
+    fn absent_is_undecided() {
+        let (_, c) = read(&["other=1; cookieyes=consent:yes"]);
+        assert_eq!(c, Consent::undecided());
+    }
+
+    #[test]
+    fn percent_encoded_reads_like_raw() {
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid%3Ax%2Cconsent%3Ayes%2Caction%3Ayes%2Canalytics%3Ayes",
+        ]);
+        assert_eq!(granted(&r, &c), ["statistics"]);
+    }
+
+    #[test]
+    fn malformed_truncated_and_wrong_types() {
+        for v in [
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics",
+            "cookieyes-consent={\"analytics\":true}",
+            "cookieyes-consent=garbage",
+        ] {
+            let (r, c) = read(&[v]);
+            assert_eq!(c.state(), ConsentState::Unreadable, "{v}");
+            assert!(granted(&r, &c).is_empty());
+        }
+        // Truncated before `action`: no choice can be read.
+        let (r, c) = read(&["cookieyes-consent=consentid:x,consent:yes,analytics:yes"]);
+        assert_eq!(c.state(), ConsentState::Unreadable);
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&["cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:true,advertisement:1,functional:YES"]);
+        assert!(c.is_decided());
+        assert!(granted(&r, &c).is_empty());
+    }
+
+    #[test]
+    fn duplicates_never_widen() {
+        let (r, c) = read(&[ALL, NONE]);
+        assert!(granted(&r, &c).is_empty());
+        let (r, c) = read(&[
+            "cookieyes-consent=consentid:x,consent:yes,action:yes,analytics:yes,analytics:no",
+        ]);
+        assert!(granted(&r, &c).is_empty());
+    }
+
+    #[test]
+    fn mapping_is_configurable() {
+        let reader = CookieYes::new()
+            .map("other", "functional")
+            .ignore("performance")
+            .map("advertisement", "ga");
+        let (r, c) = read_with(&reader, &["cookieyes-consent=consentid:x,consent:yes,action:yes,other:yes,performance:no,analytics:yes,advertisement:no"]);
+        assert_eq!(granted(&r, &c), ["functional", "statistics"]);
+        assert_eq!(c.service_decision(r.service_id("ga").unwrap()), Some(false));
+        // A custom slug equal to a registry id is read as that id.
+        let (r, c) = read(&["cookieyes-consent=consentid:x,consent:yes,action:yes,ga:yes"]);
+        assert_eq!(c.service_decision(r.service_id("ga").unwrap()), Some(true));
+    }
+}
