@@ -11,14 +11,14 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::SystemTime;
 
-use http::header::{HeaderName, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::header::{HeaderName, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use proptest::prelude::*;
 use tower::{service_fn, Layer, Service};
 use tower_cookie_consent::{
     is_deletion, parse_set_cookie, Consent, ConsentRequest, ConsentState, CookieConsentLayer,
     CookiesPreferences, Declaration, Enforcer, ReadConsent, Registry, RequestCookies, SetCookie,
-    UnknownCookies, MAX_NAME_VALUE, SEC_GPC,
+    UnknownCookies, DEFAULT_MAX_DELETIONS, MAX_NAME_VALUE, SEC_GPC,
 };
 
 const CASES: u32 = 256;
@@ -370,22 +370,53 @@ proptest! {
     }
 
     /// Through the layer: the Set-Cookie values that come out are a subsequence of those that
-    /// went in, in order; the status, every other header and the body are unchanged.
+    /// went in, in order, followed (withdrawal on, the default) by at most
+    /// `DEFAULT_MAX_DELETIONS` deletions, each of a declared cookie the request carries and
+    /// the consent refuses; the status, the body and every other header are unchanged, except
+    /// that `Vary: Cookie` may be added when withdrawal is on.
     #[test]
     fn layer_keeps_a_subsequence_and_touches_nothing_else(
         cookies in prop::collection::vec(cookie_field(), 0..3),
         set_cookies in prop::collection::vec(set_cookie_bytes(), 0..8),
         body in hostile_bytes(32),
         gpc in any::<bool>(),
+        withdraw in any::<bool>(),
     ) {
-        let layer = CookieConsentLayer::new(registry()).unwrap();
+        let layer = CookieConsentLayer::builder(registry())
+            .delete_refused(withdraw)
+            .vary_cookie(withdraw)
+            .build()
+            .unwrap();
+        let request = request_headers(&cookies, gpc);
+        let consent = layer.enforcer().read_consent(&request);
         let set_cookies = header_values(&set_cookies);
         let expected = response_headers(&set_cookies);
-        let response = through_layer(&layer, request_headers(&cookies, gpc), set_cookies.clone(), body.clone());
+        let response = through_layer(&layer, request.clone(), set_cookies.clone(), body.clone());
         prop_assert_eq!(response.status(), StatusCode::NOT_FOUND);
         prop_assert_eq!(response.body(), &body);
-        prop_assert!(is_subsequence(&set_cookies_of(response.headers()), &set_cookies));
-        prop_assert_eq!(all_but_set_cookie(response.headers()), all_but_set_cookie(&expected));
+
+        let out = set_cookies_of(response.headers());
+        let mut input = set_cookies.iter();
+        let kept = out.iter().take_while(|v| input.any(|x| x == *v)).count();
+        let added = &out[kept..];
+        prop_assert!(added.len() <= DEFAULT_MAX_DELETIONS);
+        prop_assert!(withdraw || added.is_empty(), "added with withdrawal off: {:?}", added);
+        let registry = layer.enforcer().registry();
+        for value in added {
+            let SetCookie::Cookie { name, attributes, .. } = parse_set_cookie(value.as_bytes()) else {
+                return Err(TestCaseError::fail(format!("added value is not a cookie: {value:?}")));
+            };
+            prop_assert!(is_deletion(attributes, SystemTime::now()), "added a set: {:?}", value);
+            prop_assert!(RequestCookies::new(&request).get(name).next().is_some(), "deleted a cookie the request lacks: {:?}", value);
+            prop_assert_eq!(registry_allows(registry, name, &consent), Some(false), "deleted an allowed or undeclared cookie: {:?}", value);
+        }
+
+        let without_vary = |h: &HeaderMap| -> Vec<(HeaderName, Vec<HeaderValue>)> {
+            all_but_set_cookie(h).into_iter().filter(|(n, _)| *n != VARY).collect()
+        };
+        prop_assert_eq!(without_vary(response.headers()), without_vary(&expected));
+        let vary: Vec<_> = response.headers().get_all(VARY).iter().collect();
+        prop_assert!(vary.is_empty() || (withdraw && vary == ["Cookie"]), "Vary: {:?}", vary);
     }
 
     /// Report-only mode changes nothing: every header, in order, and the body.
