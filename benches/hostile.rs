@@ -170,6 +170,27 @@ fn hostile(c: &mut Criterion) {
         });
     }
 
+    for depth in [2_500, 5_000, 10_000] {
+        let json = format!(
+            r#"{{"revision":0,"x":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        group.throughput(Throughput::Bytes(json.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("registry_json_depth", depth),
+            &json,
+            |b, j| b.iter(|| Registry::from_json_str(black_box(j)).is_err()),
+        );
+        let toml = format!("x = {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        group.throughput(Throughput::Bytes(toml.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("registry_toml_depth", depth),
+            &toml,
+            |b, t| b.iter(|| Registry::from_toml_str(black_box(t)).is_err()),
+        );
+    }
+
     group.finish();
 }
 

@@ -673,3 +673,48 @@ fn memory_probe() {
     }
     println!("peak_extra_kb={}", status_kb("VmHWM:").saturating_sub(base));
 }
+
+/// Registry files nested 10,000 deep (JSON arrays, TOML inline arrays and tables) and an
+/// Open Cookie Database CSV of 1 MiB fields are refused or read without overflowing a
+/// 2 MiB stack (tokio's default for worker threads).
+#[test]
+fn registry_files_nested_10000_deep_are_refused_without_overflow() {
+    const WORKER_STACK: usize = 2 * 1024 * 1024;
+    let run = |f: Box<dyn FnOnce() -> bool + Send>| {
+        std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    };
+    let d = 10_000;
+    let json = format!(r#"{{"revision":0,"x":{}{}}}"#, "[".repeat(d), "]".repeat(d));
+    assert!(run(Box::new(
+        move || Registry::from_json_str(&json).is_err()
+    )));
+    let json = format!(r#"{{"category":{}{}}}"#, "[".repeat(d), "]".repeat(d));
+    assert!(run(Box::new(
+        move || Registry::from_json_str(&json).is_err()
+    )));
+    let toml = format!("x = {}{}\n", "[".repeat(d), "]".repeat(d));
+    assert!(run(Box::new(
+        move || Registry::from_toml_str(&toml).is_err()
+    )));
+    let toml = format!("x = {}{}\n", "{a=".repeat(d), "}".repeat(d));
+    assert!(run(Box::new(
+        move || Registry::from_toml_str(&toml).is_err()
+    )));
+    let toml = format!("[{}]\n", vec!["a"; d].join("."));
+    assert!(run(Box::new(
+        move || Registry::from_toml_str(&toml).is_err()
+    )));
+    let csv = format!(
+        "ID,Platform,Category,Cookie / Data Key name,Domain,Description,Retention period,Data Controller,User Privacy & GDPR Rights Portals,Wildcard match\nx,P,Analytics,_ga,d,{},2 years,C,u,0\n",
+        "a".repeat(1 << 20)
+    );
+    assert!(run(Box::new(move || {
+        let _ = tower_cookie_consent::import::OpenCookieDatabase::new().read(csv.as_bytes());
+        true
+    })));
+}
