@@ -16,9 +16,9 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use proptest::prelude::*;
 use tower::{service_fn, Layer, Service};
 use tower_cookie_consent::{
-    is_deletion, parse_set_cookie, Consent, ConsentRequest, ConsentState, CookieConsentLayer,
-    CookiesPreferences, Declaration, Enforcer, ReadConsent, Registry, RequestCookies, SetCookie,
-    UnknownCookies, DEFAULT_MAX_DELETIONS, MAX_NAME_VALUE, SEC_GPC,
+    deletions_for, is_deletion, parse_set_cookie, Consent, ConsentRequest, ConsentState,
+    CookieConsentLayer, CookiesPreferences, Declaration, Enforcer, ReadConsent, Registry,
+    RequestCookies, SetCookie, UnknownCookies, DEFAULT_MAX_DELETIONS, MAX_NAME_VALUE, SEC_GPC,
 };
 
 const CASES: u32 = 256;
@@ -717,4 +717,67 @@ fn registry_files_nested_10000_deep_are_refused_without_overflow() {
         let _ = tower_cookie_consent::import::OpenCookieDatabase::new().read(csv.as_bytes());
         true
     })));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Withdrawal deletions for any cookie-name and any `Host`: each is a deletion
+    /// (RFC 6265bis §5.6) of exactly that name; a `Domain` is never a public suffix and, when
+    /// the host is known, is the host or one of its parents; the count stays bounded by the
+    /// host's labels.
+    #[test]
+    fn deletions_for_any_host_are_deletions_of_that_name(
+        name in cookie_name(),
+        host in prop_oneof![
+            prop::sample::select(vec![
+                "www.example.com", "shop.example.co.uk:443", "EXAMPLE.com", "example.com.",
+                "[::1]:8080", "127.0.0.1", "localhost", "co.uk", "com", "", ".", "..",
+                "a.b.c.d.e.f.g.example.org", "xn--caf-dma.example", "example.com:99999",
+            ]).prop_map(str::to_owned),
+            hostile_bytes(24).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            (1usize..300).prop_map(|n| format!("{}com", "a.".repeat(n))),
+        ],
+        domain in prop::option::of(prop::sample::select(vec!["example.com", ".example.com", "co.uk", "other.org", ""])),
+        path in prop::option::of(prop::sample::select(vec!["/", "/shop", "shop", "/a;b", ""])),
+        partitioned in any::<bool>(),
+        with_host in any::<bool>(),
+    ) {
+        let mut declaration = Declaration::exact("x").category("statistics").partitioned(partitioned);
+        if let Some(d) = domain {
+            declaration = declaration.domain(d);
+        }
+        if let Some(p) = path {
+            declaration = declaration.path(p);
+        }
+        let host = with_host.then_some(host.as_str());
+        let deletions = deletions_for(&name, Some(&declaration), host);
+        let labels = host.map_or(0, |h| h.split('.').count());
+        prop_assert!(deletions.len() <= 2 * (labels + 2), "{} deletions", deletions.len());
+        let host_name = host
+            .map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h))
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase());
+        for value in &deletions {
+            let SetCookie::Cookie { name: parsed, attributes, .. } = parse_set_cookie(value.as_bytes()) else {
+                return Err(TestCaseError::fail(format!("ignored deletion {value:?}")));
+            };
+            prop_assert_eq!(parsed, name.as_slice(), "{:?}", value);
+            prop_assert!(is_deletion(attributes, SystemTime::now()), "not a deletion: {:?}", value);
+            for av in attributes.split(|&b| b == b';') {
+                let av = String::from_utf8_lossy(av);
+                if let Some(d) = av.trim().strip_prefix("Domain=") {
+                    let d = d.trim_start_matches('.').to_ascii_lowercase();
+                    // (Without a host, a declared Domain is used as declared.)
+                    if let Some(h) = &host_name {
+                        prop_assert!(*h == d || h.ends_with(&format!(".{d}")), "Domain={} for host {:?}", d, host);
+                    }
+                    prop_assert!(psl::suffix_str(&d) != Some(d.as_str()), "Domain={} is a public suffix", d);
+                }
+            }
+        }
+    }
 }
