@@ -781,3 +781,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Scrubbing refused cookies from the request: the pairs left are a subsequence of the
+    /// pairs before, each allowed by the consent; the consent cookie stays; scrubbing twice
+    /// equals scrubbing once; other headers are untouched.
+    #[test]
+    fn scrubbing_request_cookies_only_removes_refused_pairs(
+        cookies in prop::collection::vec(cookie_field(), 0..3),
+        allow_unknown in any::<bool>(),
+    ) {
+        let unknown = if allow_unknown { UnknownCookies::Allow } else { UnknownCookies::Block };
+        let enforcer = enforcer(false, unknown);
+        let mut headers = request_headers(&cookies, false);
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let consent = enforcer.read_consent(&headers);
+        let pairs = |h: &HeaderMap| -> Vec<(Vec<u8>, Vec<u8>)> {
+            RequestCookies::new(h).iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect()
+        };
+        let before = pairs(&headers);
+        let mut once = headers.clone();
+        enforcer.scrub_request_cookies(&mut once, &consent);
+        let after = pairs(&once);
+        prop_assert!(is_subsequence(&after, &before));
+        for (name, _) in &after {
+            prop_assert!(enforcer.judge(name, &consent).is_allowed(), "kept refused {:?}", String::from_utf8_lossy(name));
+        }
+        let consent_pairs = |p: &[(Vec<u8>, Vec<u8>)]| p.iter().filter(|(n, _)| n == b"cookies_preferences").count();
+        prop_assert_eq!(consent_pairs(&after), consent_pairs(&before));
+        prop_assert_eq!(once.get(CACHE_CONTROL), headers.get(CACHE_CONTROL));
+        let mut twice = once.clone();
+        prop_assert_eq!(enforcer.scrub_request_cookies(&mut twice, &consent), 0);
+        prop_assert_eq!(all_entries(&twice), all_entries(&once));
+    }
+}
