@@ -28,11 +28,31 @@ fn build_registry() -> Registry {
         .cookie(Declaration::exact("sessionid").category("necessary"))
         .cookie(Declaration::exact("csrftoken").category("necessary"))
         .cookie(Declaration::exact("lang").category("functional"))
-        .cookie(Declaration::exact("_ga").category("statistics").service("ga"))
-        .cookie(Declaration::prefix("_ga_").category("statistics").service("ga"))
-        .cookie(Declaration::prefix("_pk_").category("statistics").service("matomo"))
-        .cookie(Declaration::pattern("_hj*").category("statistics").service("hotjar"))
-        .cookie(Declaration::exact("_fbp").category("marketing").service("facebook"))
+        .cookie(
+            Declaration::exact("_ga")
+                .category("statistics")
+                .service("ga"),
+        )
+        .cookie(
+            Declaration::prefix("_ga_")
+                .category("statistics")
+                .service("ga"),
+        )
+        .cookie(
+            Declaration::prefix("_pk_")
+                .category("statistics")
+                .service("matomo"),
+        )
+        .cookie(
+            Declaration::pattern("_hj*")
+                .category("statistics")
+                .service("hotjar"),
+        )
+        .cookie(
+            Declaration::exact("_fbp")
+                .category("marketing")
+                .service("facebook"),
+        )
         .cookie(Declaration::prefix("__Host-ads").category("marketing"))
         .cookie(Declaration::exact("__Secure-sid").category("necessary"))
         .build()
@@ -199,20 +219,22 @@ pub fn check_filter(data: &[u8]) {
     // Less consent never keeps more.
     let mut undecided = before.clone();
     enforcer_on.filter(&mut undecided, &Consent::undecided());
-    let kept_undecided: Vec<HeaderValue> =
-        undecided.get_all(SET_COOKIE).iter().cloned().collect();
+    let kept_undecided: Vec<HeaderValue> = undecided.get_all(SET_COOKIE).iter().cloned().collect();
     assert!(is_subsequence(&kept_undecided, &set_after));
 }
 
 /// Runs a consent reader on its own cookie. `data` is `X` or `X 0xFF Y`: `X` is the value of
-/// the reader's (first) consent cookie, and `Y`, if given, a duplicate of that cookie in a
-/// second `Cookie` field. Checks that reading never panics and that a duplicate never grants
+/// the reader's (first) consent cookie (a `;` in it starts further cookies), and `Y`, if
+/// given, a duplicate of that cookie (up to its first `;`) in a second `Cookie` field. Checks that reading never panics and that a duplicate never grants
 /// more than the first reading (the [`ReadConsent`] contract). Returns the first reading.
 pub fn check_reader<R: ReadConsent>(reader: &R, data: &[u8]) -> Option<Consent> {
     let registry = registry();
     let name = reader.consent_cookie_names().into_iter().next()?;
+    // `Y` stops at its first `;`: it is a duplicate of the cookie, not more cookies (the
+    // OneTrust run showed why: an `OptanonAlertBoxClosed` pair added with `Y` legitimately
+    // turns an undecided reading into a decided one).
     let (x, y) = match data.iter().position(|&b| b == 0xff) {
-        Some(i) => (&data[..i], Some(&data[i + 1..])),
+        Some(i) => (&data[..i], data[i + 1..].split(|&b| b == b';').next()),
         None => (data, None),
     };
     let field = |v: &[u8]| HeaderValue::from_bytes(&[name.as_bytes(), b"=", v].concat()).ok();
