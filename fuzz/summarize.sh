@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Prints one Markdown table row per fuzz log in fuzz/logs/ (for FUZZING.md):
+# Prints one Markdown table row per fuzz log in fuzz/logs/ (or the directory given), for
+# FUZZING.md:
 # target | start (UTC) | seconds | executions | exec/s | coverage (cov / ft) | corpus | findings
 cd "$(dirname "$0")"
-for log in logs/*.log; do
+for log in "${1:-logs}"/*.log; do
   t=$(basename "$log" .log)
   start=$(sed -n 's/^# target=[^ ]* date=\([^ ]*\).*/\1/p' "$log" | head -1)
   secs=$(sed -n 's/.* secs=\([0-9]*\).*/\1/p' "$log" | head -1)

@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use http::header::{HeaderName, COOKIE, SET_COOKIE};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, Uri};
 use tower_cookie_consent::{
     is_deletion, parse_set_cookie, Consent, ConsentRequest, CookieConsentLayer, Declaration,
-    Enforcer, ReadConsent, Registry, SetCookie, UnknownCookies, SEC_GPC,
+    Enforcer, ReadConsent, Registry, RequestCookies, SetCookie, UnknownCookies,
+    DEFAULT_MAX_DELETIONS, SEC_GPC,
 };
 
 /// The registry every header-level target uses: exact, prefix and pattern declarations, with
@@ -155,7 +156,7 @@ pub fn declared_and_allowed(registry: &Registry, name: &[u8], consent: &Consent)
 }
 
 /// Runs the whole filter on `data` (request and response headers in one map) and checks
-/// every invariant the property tests check.
+/// every invariant the property tests check, and the withdrawal deletions for the request.
 pub fn check_filter(data: &[u8]) {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -214,6 +215,32 @@ pub fn check_filter(data: &[u8]) {
             Some(allowed) => assert!(allowed, "refused cookie kept: {value:?} {consent:?}"),
             None => assert!(allow_unknown, "unknown cookie kept: {value:?}"),
         }
+    }
+
+    // Withdrawal: the deletions for the request's cookies are deletions (RFC 6265bis §5.6)
+    // of cookies the request carries, declared and refused, at most DEFAULT_MAX_DELETIONS.
+    let host = HeaderValue::from_static("www.example.co.uk");
+    let mut with_host = before.clone();
+    with_host.insert(http::header::HOST, host);
+    let deletions = enforcer_on.deletions(&Uri::from_static("/"), &with_host, &consent);
+    assert!(deletions.len() <= DEFAULT_MAX_DELETIONS);
+    for value in &deletions {
+        let SetCookie::Cookie {
+            name, attributes, ..
+        } = parse_set_cookie(value.as_bytes())
+        else {
+            panic!("a deletion a browser ignores: {value:?}");
+        };
+        assert!(is_deletion(attributes, now), "not a deletion: {value:?}");
+        assert!(
+            RequestCookies::new(&before).get(name).next().is_some(),
+            "deletion of a cookie the request lacks: {value:?}"
+        );
+        assert_eq!(
+            declared_and_allowed(registry, name, &consent),
+            Some(false),
+            "deletion of an allowed or undeclared cookie: {value:?}"
+        );
     }
 
     // Less consent never keeps more.
