@@ -131,7 +131,7 @@ pub enum ConsentState {
     /// A consent value was found but could not be read (malformed, of the wrong shape or
     /// oversized). It grants nothing; unlike [`ConsentState::Decided`] it is not taken as a
     /// refusal either, so cookies already stored are not deleted for it. (A readable consent
-    /// that is too old, or of an older registry revision, reads as `Undecided`.)
+    /// that is too old, or of another registry revision, reads as `Undecided`.)
     Unreadable,
     /// The visitor made a choice: the granted and refused sets are meaningful.
     Decided,
@@ -308,7 +308,9 @@ impl Consent {
     /// Combines two readings of the same visitor (for example duplicated consent cookies)
     /// so that the result never grants more than either of them: a category or service is
     /// granted only if both grant it, and refused if either refuses it. The state is the
-    /// weakest of the two (`Undecided` < `Unreadable` < `Decided`).
+    /// weakest of the two (`Undecided` < `Unreadable` < `Decided`). The time of choice and
+    /// the revision are the oldest of those recorded, so a copy that records none cannot
+    /// make a stale one look fresh.
     #[must_use]
     pub fn narrowest(self, other: Self) -> Self {
         let state = match (self.state, other.state) {
@@ -326,15 +328,18 @@ impl Consent {
             categories: self.categories.intersection(other.categories),
             services_granted,
             services_refused,
-            timestamp_ms: match (self.timestamp_ms, other.timestamp_ms) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                _ => None,
-            },
-            revision: match (self.revision, other.revision) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                _ => None,
-            },
+            // The oldest known time of choice and revision, so that a copy without one can
+            // never make a stale copy look fresh.
+            timestamp_ms: min_known(self.timestamp_ms, other.timestamp_ms),
+            revision: min_known(self.revision, other.revision),
             gpc: self.gpc || other.gpc,
         }
+    }
+}
+
+fn min_known(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

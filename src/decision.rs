@@ -81,26 +81,15 @@ impl ConsentDecision {
         })
     }
 
-    /// Whether the service id may set its cookies: the visitor's decision for it, else the
-    /// decision for the category of its declarations (all of them must allow it). `false`
-    /// for a service the registry does not know.
+    /// Whether the service id may set its cookies: every declaration of the service would
+    /// let its cookie through ([`Registry::allows_service`]), so this agrees with
+    /// [`allows_cookie`](Self::allows_cookie) for each of them. `false` for a service the
+    /// registry does not know.
     pub fn allows_service(&self, id: &str) -> bool {
         let registry = self.enforcer.registry();
-        let Some(service) = registry.service_id(id) else {
-            return false;
-        };
-        if let Some(decision) = self.consent.service_decision(service) {
-            return decision;
-        }
         registry
-            .categories()
-            .iter()
-            .enumerate()
-            .map(|(i, _)| registry.category_id_at(i))
-            .filter(|c| registry.services_of(*c).contains(service))
-            .all(|c| {
-                !registry.category(c).is_consent_required() || self.consent.is_category_granted(c)
-            })
+            .service_id(id)
+            .is_some_and(|s| registry.allows_service(s, &self.consent))
     }
 }
 

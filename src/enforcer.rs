@@ -149,8 +149,9 @@ impl Enforcer {
 
     /// Reads the visitor's consent from the request headers, at `SystemTime::now()`.
     ///
-    /// The reader's consent, then: a consent older than the maximum age, or recorded under
-    /// an older registry revision, counts as [undecided](ConsentState::Undecided); a
+    /// The reader's consent, then: a consent older than the maximum age, recorded more than
+    /// [`MAX_CLOCK_SKEW`] in the future, or recorded under a registry revision other than the
+    /// current one, counts as [undecided](ConsentState::Undecided); a
     /// `Sec-GPC: 1` header (when GPC is on) switches off the categories marked
     /// [sale or sharing](Category::sale_or_sharing).
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
@@ -173,13 +174,19 @@ impl Enforcer {
 
     fn is_fresh(&self, consent: &Consent, now: SystemTime) -> bool {
         if let (Some(max_age), Some(ms)) = (self.max_consent_age, consent.timestamp_ms()) {
-            let given = UNIX_EPOCH + Duration::from_millis(ms);
-            if now.duration_since(given).is_ok_and(|age| age > max_age) {
+            let Some(given) = UNIX_EPOCH.checked_add(Duration::from_millis(ms)) else {
                 return false;
+            };
+            match now.duration_since(given) {
+                Ok(age) if age > max_age => return false,
+                Ok(_) => {}
+                // A choice "made" in the future: tolerate clock skew, not more.
+                Err(ahead) if ahead.duration() > MAX_CLOCK_SKEW => return false,
+                Err(_) => {}
             }
         }
         match consent.revision() {
-            Some(revision) => revision >= self.registry.revision(),
+            Some(revision) => revision == self.registry.revision(),
             None => true,
         }
     }
@@ -405,6 +412,10 @@ impl fmt::Debug for Builder {
             .finish()
     }
 }
+
+/// How far in the future a recorded time of choice may lie (the visitor's clock may be
+/// ahead): one day. A later one does not count as a choice.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(24 * 3600);
 
 /// The default maximum age of a consent: 13 months (395 days), the longest the CNIL (French
 /// data protection authority) accepts before asking again.

@@ -76,7 +76,7 @@
 //! `Domain` and `Path`, else host-only and each parent domain up to the registrable one; see
 //! [`deletions_for`]), at most [`DEFAULT_MAX_DELETIONS`] per response. Nothing is deleted
 //! while the consent cookie is unreadable, nor by default for undecided visitors. Responses
-//! the layer changed get `Vary: Cookie`. Optionally, the refused cookies are also scrubbed
+//! that carried a `Set-Cookie` or carry deletions get `Vary: Cookie`. Optionally, the refused cookies are also scrubbed
 //! from the request before the application sees them. See
 //! [`Builder::delete_refused`] and the options after it.
 //!
@@ -166,7 +166,7 @@ pub use decision::MissingConsentLayer;
 pub use declaration::{Declaration, Match};
 pub use enforcer::{
     filter_set_cookies, Builder, CookieEvent, Enforcer, FilterSummary, OnCookieEvent,
-    DEFAULT_MAX_CONSENT_AGE, SEC_GPC,
+    DEFAULT_MAX_CONSENT_AGE, MAX_CLOCK_SKEW, SEC_GPC,
 };
 pub use error::ConfigError;
 pub use formats::{
@@ -179,5 +179,8 @@ pub use registry::{
     ConsentKey, Reason, Registry, RegistryBuilder, UnknownCookies, UnknownPolicy, Verdict,
 };
 pub use service::CookieConsent;
-pub use set_cookie::{is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_NAME_VALUE};
+pub use set_cookie::{
+    is_deletion, parse_cookie_date, parse_set_cookie, SetCookie, MAX_ATTRIBUTE_VALUE,
+    MAX_NAME_VALUE,
+};
 pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};

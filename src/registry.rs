@@ -245,7 +245,11 @@ impl Registry {
                 UnknownPolicy::Block => Verdict::new(false, Reason::Unknown, None),
                 UnknownPolicy::Allow => Verdict::new(true, Reason::UnknownAllowed, None),
                 UnknownPolicy::Category(c) => {
-                    let cat = &self.categories[c.index()];
+                    // A policy resolved against another registry may name no category here:
+                    // then it blocks.
+                    let Some(cat) = self.categories.get(c.index()) else {
+                        return Verdict::new(false, Reason::Unknown, None);
+                    };
                     if !cat.consent_required || consent.is_category_granted(c) {
                         Verdict::new(true, Reason::UnknownAllowed, None)
                     } else {
@@ -254,6 +258,23 @@ impl Registry {
                 }
             },
         }
+    }
+
+    /// Whether every declaration of `service` lets its cookies be set under `consent`, by
+    /// the rule of [`judge`](Self::judge); `false` for a service no declaration names.
+    pub fn allows_service(&self, service: ServiceId, consent: &Consent) -> bool {
+        let mut any = false;
+        for r in self.resolved.iter().filter(|r| r.service == Some(service)) {
+            any = true;
+            let allowed = !r.consent_required
+                || consent
+                    .service_decision(service)
+                    .unwrap_or_else(|| consent.is_category_granted(r.category));
+            if !allowed {
+                return false;
+            }
+        }
+        any
     }
 
     /// The category and service of a declaration index.

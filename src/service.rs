@@ -14,7 +14,7 @@ use crate::future::ResponseFuture;
 ///
 /// It also withdraws what the visitor no longer allows: the response deletes the declared
 /// cookies the request carries and the consent refuses ([`Enforcer::deletions`]), and gets
-/// `Vary: Cookie` when the layer changed its `Set-Cookie` headers; optionally the request's
+/// `Vary: Cookie` when it carried a `Set-Cookie` or carries deletions; optionally the request's
 /// `Cookie` fields are scrubbed first ([`Enforcer::scrub_request_cookies`]).
 ///
 /// Only `Set-Cookie` values are removed or appended, and `Vary` appended; the status, every

@@ -3,6 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cookie_header::trim_wsp;
+use crate::formats::common::civil_days;
 
 /// The longest name + value a browser stores, in bytes (RFC 6265bis §5.6 step 6).
 pub const MAX_NAME_VALUE: usize = 4096;
@@ -83,55 +84,126 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
     }
 }
 
+/// The longest cookie attribute-value a browser reads, in bytes; a longer one is ignored
+/// (RFC 6265bis §5.6, step 7 of the attribute loop).
+pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
+
 /// Whether the cookie attributes make the set-cookie-string a deletion: the browser removes
 /// any stored cookie of that name and scope and stores nothing.
 ///
-/// Judged strictly (when unsure, it is a set): the **last** valid `Max-Age` wins over any
-/// `Expires`, and is valid only as `-?DIGIT+` (RFC 6265bis §5.6.2; `Max-Age=` and
-/// `Max-Age=-` are ignored by browsers); a deletion needs it ≤ 0. An attribute-value longer
-/// than 1024 octets is ignored, as browsers do (§5.6). Without a valid
-/// `Max-Age`, the last valid `Expires` cookie-date (§5.1.1, two-digit years included) must
-/// lie before `now`.
+/// Judged strictly, so that no browser could read the string as a set (when unsure, it is a
+/// set, and the filter judges it):
+///
+/// - the **last** `Max-Age` attribute decides when there is one: a deletion when its value is
+///   `-?DIGIT+` (RFC 6265bis §5.6.2) and ≤ 0. If that last value is not valid (`Max-Age=`,
+///   `Max-Age=-`, `Max-Age=x`) it is not a deletion: the RFC would fall back to an earlier
+///   valid one, but Chromium ignores the attribute and makes a session cookie;
+/// - without any `Max-Age`, the **last** `Expires` attribute decides: a deletion when it is a
+///   cookie-date before `now` written in the plain form every browser reads alike (weekday,
+///   day, month, year of 2 or 4 digits, `hh:mm:ss`, `GMT`/`UTC`, in any of the usual orders;
+///   §5.1.1 two-digit years); any other token makes it unsure, so not a deletion;
+/// - a `Max-Age` or `Expires` value over [`MAX_ATTRIBUTE_VALUE`] bytes, which browsers
+///   ignore, makes it not a deletion.
 pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
-    let mut max_age: Option<bool> = None; // Some(is_non_positive)
-    let mut expires: Option<i64> = None;
+    // Last Max-Age: Some(Some(non_positive)) valid, Some(None) invalid.
+    let mut max_age: Option<Option<bool>> = None;
+    let mut expires: Option<Option<i64>> = None;
     for av in attributes.split(|&b| b == b';') {
         let (name, value) = match av.iter().position(|&b| b == b'=') {
             Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
             None => (trim_wsp(av), &av[av.len()..]),
         };
-        // §5.6 step 6 of the attributes algorithm: a cookie-av whose attribute-value is
-        // longer than 1024 octets is ignored (so `Max-Age=000…0` cannot pose as a deletion).
-        if value.len() > MAX_ATTRIBUTE_VALUE {
-            continue;
+        let is_max_age = name.eq_ignore_ascii_case(b"max-age");
+        let is_expires = name.eq_ignore_ascii_case(b"expires");
+        if (is_max_age || is_expires) && value.len() > MAX_ATTRIBUTE_VALUE {
+            return false;
         }
-        if name.eq_ignore_ascii_case(b"max-age") {
-            if let Some(non_positive) = parse_max_age(value) {
-                max_age = Some(non_positive);
-            }
-        } else if name.eq_ignore_ascii_case(b"expires") {
-            if let Some(t) = parse_cookie_date(value) {
-                expires = Some(t);
-            }
+        if is_max_age {
+            max_age = Some(parse_max_age(value));
+        } else if is_expires {
+            expires = Some(parse_plain_cookie_date(value));
         }
     }
-    if let Some(non_positive) = max_age {
-        return non_positive;
-    }
-    match expires {
-        Some(t) => {
+    match (max_age, expires) {
+        (Some(last), _) => last == Some(true),
+        (None, Some(Some(t))) => {
             let now = match now.duration_since(UNIX_EPOCH) {
                 Ok(d) => d.as_secs() as i64,
                 Err(_) => 0,
             };
             t < now
         }
-        None => false,
+        (None, _) => false,
     }
 }
 
-/// The longest attribute-value a browser processes, in octets (RFC 6265bis §5.6).
-const MAX_ATTRIBUTE_VALUE: usize = 1024;
+/// A cookie-date (§5.1.1) only when every token is one that all browsers read alike: a
+/// weekday or month name (3 letters or in full), `GMT`/`UTC`, `hh:mm:ss`, a day of 1–2
+/// digits and a year of 2 or 4 digits, each once (the weekday optional).
+fn parse_plain_cookie_date(value: &[u8]) -> Option<i64> {
+    const WEEKDAYS: [&[u8]; 7] = [
+        b"monday",
+        b"tuesday",
+        b"wednesday",
+        b"thursday",
+        b"friday",
+        b"saturday",
+        b"sunday",
+    ];
+    const MONTHS: [&[u8]; 12] = [
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"may",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+    ];
+    let named = |token: &[u8], names: &[&[u8]]| {
+        names.iter().any(|n| {
+            token.eq_ignore_ascii_case(n)
+                || (token.len() == 3 && token.eq_ignore_ascii_case(&n[..3]))
+        })
+    };
+    let (mut weekday, mut day, mut month, mut year, mut time, mut zone) = (0, 0, 0, 0, 0, 0);
+    for token in value
+        .split(|&b| b == b' ' || b == b',' || b == b'-' || b == b'\t')
+        .filter(|t| !t.is_empty())
+    {
+        let digits = token.iter().all(u8::is_ascii_digit);
+        if named(token, &WEEKDAYS) {
+            weekday += 1;
+        } else if named(token, &MONTHS) {
+            month += 1;
+        } else if token.eq_ignore_ascii_case(b"gmt") || token.eq_ignore_ascii_case(b"utc") {
+            zone += 1;
+        } else if digits && token.len() <= 2 && day == 0 {
+            day += 1;
+        } else if digits && (token.len() == 2 || token.len() == 4) {
+            year += 1;
+        } else if token.len() == 8
+            && token[2] == b':'
+            && token[5] == b':'
+            && token
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 2 || i == 5 || b.is_ascii_digit())
+        {
+            time += 1;
+        } else {
+            return None;
+        }
+    }
+    if weekday > 1 || day != 1 || month != 1 || year != 1 || time != 1 || zone > 1 {
+        return None;
+    }
+    parse_cookie_date(value)
+}
 
 fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
     s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
@@ -204,10 +276,8 @@ pub fn parse_cookie_date(value: &[u8]) -> Option<i64> {
     if !(1..=31).contains(&day) || year < 1601 || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    if day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year as i64, month, day) * 86_400 + (h * 3600 + mi * 60 + s) as i64)
+    let days = civil_days(i64::from(year), month, day)?;
+    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + s))
 }
 
 /// `min..=max` digits at the start of `token`, then a non-digit or the end.
@@ -245,29 +315,11 @@ fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
     Some((fields[0], fields[1], fields[2]))
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The cookie-names of further cookies folded into one field with commas by a non-conforming
-/// inner layer (`a=1; Path=/, b=2`), skipping commas inside an `Expires` date. A browser stores
-/// only the first cookie of a field, but intermediaries may split it, so every name counts.
+/// inner layer (`a=1; Path=/, b=2`): the name before `=` of every comma-led segment that has
+/// one (commas inside an `Expires` date lead no `=`). A browser stores only the first cookie
+/// of a field, but intermediaries may split it, so every name counts, an empty one (a
+/// nameless cookie) included.
 pub(crate) fn folded_names(attributes_and_value: &[u8]) -> impl Iterator<Item = &[u8]> {
     let s = attributes_and_value;
     s.iter().enumerate().filter_map(move |(i, &b)| {
@@ -279,25 +331,10 @@ pub(crate) fn folded_names(attributes_and_value: &[u8]) -> impl Iterator<Item = 
             Some(j) => &after[..j],
             None => after,
         };
+        // Every `name=` after a comma counts, even an empty name (a nameless cookie that a
+        // splitting intermediary would create) or an attribute name: when unsure, judge it.
         let eq = segment.iter().position(|&b| b == b'=')?;
         let name = trim_wsp(&segment[..eq]);
-        if name.is_empty() || name.iter().any(|&b| b == b' ' || b == b'\t') {
-            return None;
-        }
-        // Attribute names inside the same cookie are not cookies.
-        const ATTRIBUTES: [&[u8]; 8] = [
-            b"expires",
-            b"max-age",
-            b"domain",
-            b"path",
-            b"secure",
-            b"httponly",
-            b"samesite",
-            b"partitioned",
-        ];
-        if ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) {
-            return None;
-        }
         Some(name)
     })
 }
@@ -348,12 +385,61 @@ mod tests {
         assert!(!is_deletion(b"; Max-Age=0x0", now()));
         assert!(!is_deletion(b"; Max-Age=+0", now()));
         assert!(!is_deletion(b"; Max-Age=0 0", now()));
+        let long = [b"; Max-Age=-".as_slice(), &[b'0'; MAX_ATTRIBUTE_VALUE]].concat();
+        assert!(
+            !is_deletion(&long, now()),
+            "an over-long value is ignored by browsers"
+        );
+        let fits = [b"; Max-Age=-".as_slice(), &[b'0'; MAX_ATTRIBUTE_VALUE - 1]].concat();
+        assert!(is_deletion(&fits, now()));
+    }
+
+    #[test]
+    fn an_invalid_last_max_age_or_expires_is_not_a_deletion() {
+        // RFC 6265bis keeps an earlier valid value; Chromium makes a session cookie.
+        assert!(!is_deletion(b"; Max-Age=0; Max-Age=x", now()));
+        assert!(!is_deletion(b"; Max-Age=0; Max-Age=", now()));
+        assert!(!is_deletion(b"; Max-Age=-1; Max-Age=-", now()));
+        assert!(!is_deletion(
+            b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=never",
+            now()
+        ));
+        assert!(is_deletion(b"; Max-Age=x; Max-Age=0", now()));
+    }
+
+    #[test]
+    fn only_plain_dates_delete() {
+        for deleting in [
+            &b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT"[..],
+            b"; Expires=Thursday, 01-Jan-70 00:00:01 GMT",
+            b"; Expires=Thu Jan  1 00:00:00 1970",
+            b"; Expires=01 January 1970 00:00:00 UTC",
+        ] {
+            assert!(
+                is_deletion(deleting, now()),
+                "{}",
+                String::from_utf8_lossy(deleting)
+            );
+        }
+        for unsure in [
+            &b"; Expires=Thu, 01 Jan 1970xx 00:00:00 GMT 2099"[..],
+            b"; Expires=01 Jan 00:00:00 000:1:1",
+            b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT 2099",
+            b"; Expires=01 Jan 1970 1:2:3",
+            b"; Expires=Thu, 01 Jan 1970 00:00:00 PST",
+        ] {
+            assert!(
+                !is_deletion(unsure, now()),
+                "{}",
+                String::from_utf8_lossy(unsure)
+            );
+        }
     }
 
     #[test]
     fn last_valid_max_age_wins_and_beats_expires() {
         assert!(!is_deletion(b"; Max-Age=0; Max-Age=60", now()));
-        assert!(is_deletion(b"; Max-Age=60; Max-Age=0; Max-Age=x", now()));
+        assert!(is_deletion(b"; Max-Age=60; Max-Age=x; Max-Age=0", now()));
         assert!(!is_deletion(
             b"; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60",
             now()
@@ -410,6 +496,8 @@ mod tests {
         let s = b"a=1; Expires=Tue, 22 Jun 2027 10:00:00 GMT; Path=/, _ga=GA1; Path=/,b=2";
         let names: Vec<_> = folded_names(s).collect();
         assert_eq!(names, [&b"_ga"[..], b"b"]);
+        let names: Vec<_> = folded_names(b"a=1; Path=/, =_ga=1, Domain=x, a b=2").collect();
+        assert_eq!(names, [&b""[..], b"Domain", b"a b"]);
         assert_eq!(
             folded_names(b"a=1, 2, 3; Expires=Tue, 22 Jun 2027").count(),
             0

@@ -1,5 +1,5 @@
 //! Withdrawal: deleting the cookies a visitor no longer allows, scrubbing them from the
-//! request, and `Vary: Cookie` on the responses the layer changes.
+//! request, and `Vary: Cookie` on the responses whose cookies depend on consent.
 //!
 //! Withdrawing consent must be as easy as giving it (GDPR art. 7(3)). A banner script cannot
 //! delete `HttpOnly` cookies, nor cookies set for a parent domain it does not know; the server
@@ -113,7 +113,7 @@ impl Builder {
     }
 
     /// Also deletes refused cookies of visitors who have not decided (default `false`): no
-    /// consent cookie, or a consent older than the maximum age or of an older registry
+    /// consent cookie, or a consent older than the maximum age or of another registry
     /// revision. Every declared cookie that needs consent is then deleted, which suits sites
     /// whose tags ran before asking. A Global Privacy Control signal (`Sec-GPC: 1`, when
     /// [`gpc`](Self::gpc) is on) is a decision of its own: the cookies it switches off (the
@@ -149,10 +149,11 @@ impl Builder {
         self
     }
 
-    /// Appends `Vary: Cookie` to every response whose `Set-Cookie` headers the layer removed
-    /// or that carries deletions (default `true`), so that a shared cache never serves one
-    /// visitor's answer to another. Nothing is added when a `Vary` field already lists
-    /// `Cookie` or `*` (see [`append_vary_cookie`]).
+    /// Appends `Vary: Cookie` to every response that carried a `Set-Cookie` (kept or removed)
+    /// or carries deletions (default `true`): which of them reach the browser depends on the
+    /// visitor's consent, so a shared cache must not serve one visitor's cookies to another
+    /// (RFC 9111 §4.1). Nothing is added in report-only mode, or when a `Vary` field already
+    /// lists `Cookie` or `*` (see [`append_vary_cookie`]).
     ///
     /// ```
     /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
@@ -331,7 +332,7 @@ impl Enforcer {
 
     /// Finishes a response after [`filter`](Self::filter): appends `deletions` (from
     /// [`deletions`](Self::deletions)) to its `Set-Cookie` headers, then `Vary: Cookie` when
-    /// the filter removed something or a deletion was appended (and
+    /// the filter judged a `Set-Cookie` or a deletion was appended (and
     /// [`vary_cookie`](Builder::vary_cookie) is on). Returns how many deletions were appended.
     ///
     /// A deletion equal, byte for byte, to a `Set-Cookie` already present is not repeated.
@@ -382,7 +383,10 @@ impl Enforcer {
                 }
             }
         }
-        if self.withdrawal.vary_cookie && (summary.removed > 0 || appended > 0) {
+        if self.withdrawal.vary_cookie
+            && !self.is_report_only()
+            && (summary.judged > 0 || appended > 0)
+        {
             append_vary_cookie(headers);
         }
         appended

@@ -1,13 +1,13 @@
 //! The CMP readers of Cookiebot, OneTrust, Klaro, vanilla-cookieconsent and tarteaucitron:
 //! end to end through `CookieConsentLayer`, and property tests on arbitrary values.
 
-use std::convert::Infallible;
+mod common;
+
 use std::time::{Duration, UNIX_EPOCH};
 
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderMap, HeaderValue, Request, Response};
+use common::cookie_headers;
+use http::HeaderMap;
 use proptest::prelude::*;
-use tower::{service_fn, ServiceExt};
 use tower_cookie_consent::{
     Consent, ConsentRequest, ConsentState, CookieConsentLayer, Cookiebot, Declaration, Klaro,
     OneTrust, OutsideRegion, ReadConsent, Registry, Tarteaucitron, VanillaCookieConsent,
@@ -52,34 +52,11 @@ async fn kept<R: ReadConsent>(reader: R, own: &str, cookie: &[&str]) -> Vec<Stri
 }
 
 async fn kept_with(layer: CookieConsentLayer, own: &str, cookie: &[&str]) -> Vec<String> {
-    let own = own.to_owned();
-    let service = tower::ServiceBuilder::new()
-        .layer(layer)
-        .service(service_fn(move |_request: Request<()>| {
-            let own = own.clone();
-            async move {
-                let mut response = Response::builder();
-                for name in SET {
-                    response = response.header(SET_COOKIE, format!("{name}=v; Path=/"));
-                }
-                response = response.header(SET_COOKIE, format!("{own}=x; Path=/"));
-                Ok::<_, Infallible>(response.body(()).unwrap())
-            }
-        }));
-    let mut request = Request::builder();
-    for c in cookie {
-        request = request.header(COOKIE, HeaderValue::from_bytes(c.as_bytes()).unwrap());
-    }
-    let response = service.oneshot(request.body(()).unwrap()).await.unwrap();
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| {
-            let s = v.to_str().unwrap();
-            s[..s.find('=').unwrap()].to_owned()
-        })
-        .collect()
+    let own = format!("{own}=x; Path=/");
+    let mut set: Vec<String> = SET.iter().map(|name| format!("{name}=v; Path=/")).collect();
+    set.push(own);
+    let set: Vec<&str> = set.iter().map(String::as_str).collect();
+    common::run(layer, cookie, &[], &set).await.0
 }
 
 fn names(list: &[&str]) -> Vec<String> {
@@ -167,12 +144,12 @@ async fn cookiebot_utc_feeds_the_maximum_consent_age() {
         .build()
         .unwrap();
     let consent = layer.enforcer().read_consent_at(
-        &headers(&[&cookiebot(true, true, true)]),
+        &cookie_headers(&[&cookiebot(true, true, true)]),
         UNIX_EPOCH + Duration::from_millis(1_735_689_600_000) + Duration::from_secs(800 * 86_400),
     );
     assert_eq!(consent.state(), ConsentState::Undecided);
     let consent = layer.enforcer().read_consent_at(
-        &headers(&[&cookiebot(true, true, true)]),
+        &cookie_headers(&[&cookiebot(true, true, true)]),
         UNIX_EPOCH + Duration::from_millis(1_735_689_600_000) + Duration::from_secs(86_400),
     );
     assert!(consent.is_decided());
@@ -437,7 +414,7 @@ async fn vanilla_revision_older_than_the_registry_is_asked_again() {
         .unwrap();
     let consent = layer
         .enforcer()
-        .read_consent(&headers(&[&cc_v3(r#""analytics""#, "")]));
+        .read_consent(&cookie_headers(&[&cc_v3(r#""analytics""#, "")]));
     assert_eq!(consent.state(), ConsentState::Undecided);
 }
 
@@ -508,22 +485,6 @@ async fn tarteaucitron_end_to_end() {
 
 // ----- Property tests ----------------------------------------------------------------------
 
-fn headers(fields: &[&str]) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for f in fields {
-        headers.append(COOKIE, HeaderValue::from_bytes(f.as_bytes()).unwrap());
-    }
-    headers
-}
-
-fn headers_bytes(fields: &[Vec<u8>]) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for f in fields {
-        headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
-    }
-    headers
-}
-
 /// Every reader of this file, configured to map onto [`registry`].
 fn readers() -> Vec<(&'static str, Box<dyn ReadConsent>)> {
     vec![
@@ -590,9 +551,9 @@ proptest! {
         let registry = registry();
         for (name, reader) in readers() {
             let field = cookie_of(name, &value);
-            let h = headers_bytes(&[field.clone(), OT_CLOSED.as_bytes().to_vec()]);
+            let h = cookie_headers(&[field.clone(), OT_CLOSED.as_bytes().to_vec()]);
             let _ = read(reader.as_ref(), &registry, &h);
-            let h = headers_bytes(&[field.clone(), field]);
+            let h = cookie_headers(&[field.clone(), field]);
             let _ = read(reader.as_ref(), &registry, &h);
         }
     }
@@ -603,7 +564,7 @@ proptest! {
     ) {
         let registry = registry();
         for (name, reader) in readers() {
-            let h = headers_bytes(&[cookie_of(name, &value), OT_CLOSED.as_bytes().to_vec()]);
+            let h = cookie_headers(&[cookie_of(name, &value), OT_CLOSED.as_bytes().to_vec()]);
             let consent = read(reader.as_ref(), &registry, &h);
             prop_assert!(grants_nothing(&consent), "{name}: {:?}", String::from_utf8_lossy(&value));
         }
@@ -631,7 +592,7 @@ proptest! {
             let name_len = full.find('=').unwrap() + 1;
             let keep = name_len + ((full.len() - name_len) as f64 * cut) as usize;
             let prefix = &full[..keep.min(full.len() - 1)];
-            let consent = read(reader.as_ref(), &registry, &headers(&[prefix]));
+            let consent = read(reader.as_ref(), &registry, &cookie_headers(&[prefix]));
             prop_assert!(grants_nothing(&consent), "{}", prefix);
         }
     }
@@ -662,7 +623,7 @@ proptest! {
             _ => encode(&raw),
         };
         let registry = registry();
-        let consent = read(&Cookiebot::new(), &registry, &headers(&[&format!("CookieConsent={value}")]));
+        let consent = read(&Cookiebot::new(), &registry, &cookie_headers(&[&format!("CookieConsent={value}")]));
         prop_assert!(consent.is_decided());
         for (i, target) in targets.iter().enumerate() {
             let expected = flags[i] == Some(true) && !(duplicate_key && keys[i] == "statistics");
@@ -688,7 +649,7 @@ proptest! {
             list = encode(&list);
         }
         let registry = registry();
-        let consent = read(&OneTrust::new(), &registry, &headers(&[OT_CLOSED, &onetrust(&list)]));
+        let consent = read(&OneTrust::new(), &registry, &cookie_headers(&[OT_CLOSED, &onetrust(&list)]));
         for target in ["necessary", "functional", "statistics", "marketing"] {
             let mine: Vec<_> = targets.iter().zip(&flags).filter(|(t, _)| **t == target).map(|(_, f)| *f).collect();
             let expected = mine.contains(&Some(true)) && !mine.contains(&Some(false));
@@ -722,8 +683,8 @@ proptest! {
             .collect();
         let tarte = Tarteaucitron::new().map("googleanalytics", "ga").map("facebookpixel", "facebook");
         let readings = [
-            read(&klaro(), &registry, &headers(&[&format!("klaro={klaro_value}")])),
-            read(&tarte, &registry, &headers(&[&format!("tarteaucitron={tarte_value}")])),
+            read(&klaro(), &registry, &cookie_headers(&[&format!("klaro={klaro_value}")])),
+            read(&tarte, &registry, &cookie_headers(&[&format!("tarteaucitron={tarte_value}")])),
         ];
         for (which, consent) in readings.iter().enumerate() {
             if which == 1 && flags.iter().all(Option::is_none) {
@@ -762,7 +723,7 @@ proptest! {
         } else {
             cc_v3(&list.join(","), &format!(r#""analytics":[{}]"#, services.join(",")))
         };
-        let consent = read(&vanilla(), &registry, &headers(&[&cookie]));
+        let consent = read(&vanilla(), &registry, &cookie_headers(&[&cookie]));
         prop_assert!(consent.is_decided());
         for (i, target) in targets.iter().enumerate() {
             prop_assert_eq!(consent.is_category_granted(registry.category_id(target).unwrap()), accepted[i]);

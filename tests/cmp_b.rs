@@ -2,40 +2,19 @@
 //! end to end through the layer, plus property tests (no panic on arbitrary bytes; never a
 //! grant the value does not give).
 
-use std::convert::Infallible;
+mod common;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderMap, HeaderValue, Request, Response};
+use common::{now_ms, registry, tc_string};
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
-use tower::{service_fn, ServiceBuilder, ServiceExt};
 use tower_cookie_consent::formats::{
     Complianz, CookieYes, DjangoCookieConsent, FirstDecided, TcString, Tcf,
 };
 use tower_cookie_consent::{
     Consent, ConsentDecision, ConsentRequest, ConsentState, CookieConsentLayer, CookiesPreferences,
-    Declaration, ReadConsent, Registry,
+    ReadConsent, Registry,
 };
-
-fn registry() -> Registry {
-    Registry::builder()
-        .default_categories()
-        .cookie(Declaration::exact("sessionid").category("necessary"))
-        .cookie(
-            Declaration::exact("_ga")
-                .category("statistics")
-                .service("ga"),
-        )
-        .cookie(
-            Declaration::exact("_fbp")
-                .category("marketing")
-                .service("meta"),
-        )
-        .cookie(Declaration::exact("theme").category("functional"))
-        .build()
-        .unwrap()
-}
 
 const MIX: [&str; 5] = [
     "sessionid=s1; HttpOnly; Path=/",
@@ -57,88 +36,13 @@ async fn through_layer<R: ReadConsent>(
         .reader(reader)
         .build()
         .unwrap();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let seen2 = seen.clone();
-    let svc = ServiceBuilder::new()
-        .layer(layer)
-        .service(service_fn(move |req: Request<()>| {
-            let seen = seen2.clone();
-            async move {
-                *seen.lock().unwrap() = req.extensions().get::<ConsentDecision>().cloned();
-                let mut response = Response::builder();
-                for v in MIX.iter().chain(extra) {
-                    response = response.header(SET_COOKIE, *v);
-                }
-                Ok::<_, Infallible>(response.body(()).unwrap())
-            }
-        }));
-    let mut request = Request::new(());
-    if !cookie.is_empty() {
-        request
-            .headers_mut()
-            .insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
-    }
-    let response = svc.oneshot(request).await.unwrap();
-    let names = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| {
-            let s = v.to_str().unwrap();
-            s.split(['=', ';']).next().unwrap().trim().to_owned()
-        })
-        .collect();
-    let decision = seen.lock().unwrap().take().expect("decision inserted");
-    (names, decision)
-}
-
-/// A TC String with the given purpose consents, last updated now.
-fn tc_string(purposes: &[u8], last_updated_ds: u64) -> String {
-    let mut bits: Vec<bool> = Vec::new();
-    let mut push = |v: u64, len: usize| {
-        for i in (0..len).rev() {
-            bits.push((v >> i) & 1 == 1);
-        }
-    };
-    push(2, 6); // Version
-    push(last_updated_ds, 36); // Created
-    push(last_updated_ds, 36); // LastUpdated
-    push(7, 12); // CmpId
-    push(1, 12); // CmpVersion
-    push(0, 6); // ConsentScreen
-    push(5, 6); // F
-    push(17, 6); // R
-    push(90, 12); // VendorListVersion
-    push(5, 6); // TcfPolicyVersion (TCF v2.3)
-    push(1, 1); // IsServiceSpecific
-    push(0, 1); // UseNonStandardTexts
-    push(0, 12); // SpecialFeatureOptIns
-    let mask = purposes
-        .iter()
-        .fold(0u64, |m, &p| m | 1 << (24 - u64::from(p)));
-    push(mask, 24); // PurposesConsent
-    push(0, 24); // PurposesLITransparency
-    push(0, 1); // PurposeOneTreatment
-    push(5, 6); // F
-    push(17, 6); // R
-    push(0, 16); // MaxVendorId
-    push(0, 1); // IsRangeEncoding
-    while bits.len() % 8 != 0 {
-        bits.push(false);
-    }
-    let bytes: Vec<u8> = bits
-        .chunks(8)
-        .map(|c| c.iter().fold(0u8, |b, &x| b << 1 | u8::from(x)))
-        .collect();
-    URL_SAFE_NO_PAD.encode(bytes)
+    let fields: &[&str] = if cookie.is_empty() { &[] } else { &[cookie] };
+    let set: Vec<&str> = MIX.iter().chain(extra).copied().collect();
+    common::run(layer, fields, &[], &set).await
 }
 
 fn now_ds() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-        / 100
+    now_ms() / 100
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,15 +1,11 @@
 //! Freshness through the layer: a consent older than the maximum age (default 13 months),
 //! or recorded under an older registry revision, reads as undecided.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response};
-use tower::{service_fn, ServiceBuilder, ServiceExt};
+use std::time::Duration;
+
+use common::{now_ms, tc_string};
 use tower_cookie_consent::formats::{CookieYes, DjangoCookieConsent, FirstDecided, Tcf};
 use tower_cookie_consent::{
     ConsentDecision, ConsentState, CookieConsentLayer, CookiesPreferences, Declaration, Registry,
@@ -32,13 +28,6 @@ fn registry(revision: u64) -> Registry {
         .unwrap()
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
 /// `cookies_preferences` granting statistics, given `days_ago`, with an optional revision.
 fn prefs(days_ago: u64, revision: Option<u64>) -> String {
     let revision = revision.map_or(String::new(), |r| format!(",\"revision\":{r}"));
@@ -51,62 +40,13 @@ fn prefs(days_ago: u64, revision: Option<u64>) -> String {
 /// A TC String granting every purpose, last updated `days_ago`.
 fn tcf(days_ago: u64) -> String {
     let ds = (now_ms() - days_ago * DAY) / 100;
-    let mut bits: Vec<bool> = Vec::new();
-    let mut push = |v: u64, len: usize| {
-        for i in (0..len).rev() {
-            bits.push((v >> i) & 1 == 1);
-        }
-    };
-    push(2, 6);
-    push(ds, 36);
-    push(ds, 36);
-    push(0, 12 + 12 + 6 + 12 + 12);
-    push(5, 6);
-    push(1, 1);
-    push(0, 1 + 12);
-    push(0xff_ffff, 24);
-    push(0, 24 + 1 + 12 + 17);
-    while bits.len() % 8 != 0 {
-        bits.push(false);
-    }
-    let bytes: Vec<u8> = bits
-        .chunks(8)
-        .map(|c| c.iter().fold(0u8, |b, &x| b << 1 | u8::from(x)))
-        .collect();
-    format!("euconsent-v2={}", URL_SAFE_NO_PAD.encode(bytes))
+    let every_purpose: Vec<u8> = (1..=24).collect();
+    format!("euconsent-v2={}", tc_string(&every_purpose, ds))
 }
 
 async fn run(layer: CookieConsentLayer, cookie: &str) -> (Vec<String>, ConsentDecision) {
-    let seen = Arc::new(Mutex::new(None));
-    let seen2 = seen.clone();
-    let svc = ServiceBuilder::new()
-        .layer(layer)
-        .service(service_fn(move |req: Request<()>| {
-            let seen = seen2.clone();
-            async move {
-                *seen.lock().unwrap() = req.extensions().get::<ConsentDecision>().cloned();
-                Ok::<_, Infallible>(
-                    Response::builder()
-                        .header(SET_COOKIE, "sessionid=s; Path=/")
-                        .header(SET_COOKIE, "_ga=GA1.1.1.1; Path=/")
-                        .body(())
-                        .unwrap(),
-                )
-            }
-        }));
-    let mut request = Request::new(());
-    request
-        .headers_mut()
-        .insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
-    let response = svc.oneshot(request).await.unwrap();
-    let names = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
-        .collect();
-    let decision = seen.lock().unwrap().take().unwrap();
-    (names, decision)
+    let set = ["sessionid=s; Path=/", "_ga=GA1.1.1.1; Path=/"];
+    common::run(layer, &[cookie], &[], &set).await
 }
 
 fn layer() -> CookieConsentLayer {
@@ -162,16 +102,17 @@ async fn maximum_age_is_configurable() {
 }
 
 #[tokio::test]
-async fn older_registry_revision_is_undecided() {
+async fn a_registry_revision_other_than_the_current_one_is_undecided() {
     let layer = CookieConsentLayer::new(registry(3)).unwrap();
-    let (names, decision) = run(layer.clone(), &prefs(1, Some(2))).await;
-    assert_eq!(names, ["sessionid"]);
-    assert_eq!(decision.consent().state(), ConsentState::Undecided);
-    for revision in [3, 4] {
+    // Older (the cookie list changed since) and newer (a rolled-back or forged value).
+    for revision in [2, 4] {
         let (names, decision) = run(layer.clone(), &prefs(1, Some(revision))).await;
-        assert_eq!(names, ["sessionid", "_ga"], "revision {revision}");
-        assert!(decision.is_decided());
+        assert_eq!(names, ["sessionid"], "revision {revision}");
+        assert_eq!(decision.consent().state(), ConsentState::Undecided);
     }
+    let (names, decision) = run(layer.clone(), &prefs(1, Some(3))).await;
+    assert_eq!(names, ["sessionid", "_ga"]);
+    assert!(decision.is_decided());
     // A consent that records no revision is not judged on it.
     let (names, _) = run(layer, &prefs(1, None)).await;
     assert_eq!(names, ["sessionid", "_ga"]);

@@ -1,35 +1,11 @@
 //! Global Privacy Control through the layer: `Sec-GPC: 1` (exactly) switches off the
 //! categories marked sale or sharing, whatever the consent cookie grants.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response};
-use tower::{service_fn, ServiceBuilder, ServiceExt};
+use common::registry;
 use tower_cookie_consent::formats::Tcf;
-use tower_cookie_consent::{
-    Category, ConsentDecision, CookieConsentLayer, Declaration, Registry, SEC_GPC,
-};
-
-fn registry() -> Registry {
-    Registry::builder()
-        .default_categories() // marketing is sale or sharing
-        .cookie(Declaration::exact("sessionid").category("necessary"))
-        .cookie(
-            Declaration::exact("_ga")
-                .category("statistics")
-                .service("ga"),
-        )
-        .cookie(
-            Declaration::exact("_fbp")
-                .category("marketing")
-                .service("meta"),
-        )
-        .cookie(Declaration::exact("theme").category("functional"))
-        .build()
-        .unwrap()
-}
+use tower_cookie_consent::{Category, ConsentDecision, CookieConsentLayer, Declaration, Registry};
 
 const SET: [&str; 4] = [
     "sessionid=s; Path=/",
@@ -46,39 +22,7 @@ async fn run(
     cookie: &str,
     gpc: &[&[u8]],
 ) -> (Vec<String>, ConsentDecision) {
-    let seen = Arc::new(Mutex::new(None));
-    let seen2 = seen.clone();
-    let svc = ServiceBuilder::new()
-        .layer(layer)
-        .service(service_fn(move |req: Request<()>| {
-            let seen = seen2.clone();
-            async move {
-                *seen.lock().unwrap() = req.extensions().get::<ConsentDecision>().cloned();
-                let mut response = Response::builder();
-                for v in SET {
-                    response = response.header(SET_COOKIE, v);
-                }
-                Ok::<_, Infallible>(response.body(()).unwrap())
-            }
-        }));
-    let mut request = Request::new(());
-    request
-        .headers_mut()
-        .insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
-    for value in gpc {
-        request
-            .headers_mut()
-            .append(SEC_GPC, HeaderValue::from_bytes(value).unwrap());
-    }
-    let response = svc.oneshot(request).await.unwrap();
-    let names = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
-        .collect();
-    let decision = seen.lock().unwrap().take().unwrap();
-    (names, decision)
+    common::run(layer, &[cookie], gpc, &SET).await
 }
 
 fn layer() -> CookieConsentLayer {

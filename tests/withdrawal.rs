@@ -564,7 +564,7 @@ async fn a_response_recording_a_new_consent_carries_no_deletions() {
         set_cookies(&headers),
         ["cookies_preferences=%7B%22statistics%22%3Atrue%7D; Path=/; Max-Age=15552000"]
     );
-    assert!(vary(&headers).is_empty());
+    assert_eq!(vary(&headers), ["Cookie"]);
 }
 
 #[tokio::test]
@@ -609,7 +609,7 @@ async fn report_only_deletes_scrubs_and_varies_nothing() {
 // ---- Vary ---------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn vary_cookie_is_added_once_and_only_when_the_layer_changed_something() {
+async fn vary_cookie_is_added_once_to_every_response_with_set_cookie_or_deletions() {
     let refused = format!("{REFUSE_ALL}; _ga=1");
     /// Request cookie, response Set-Cookie, response Vary, expected Vary.
     type Case<'a> = (
@@ -636,13 +636,16 @@ async fn vary_cookie_is_added_once_and_only_when_the_layer_changed_something() {
         (&refused, &[], &["*"], &["*"]),
         // Nothing deleted (nothing refused present), Set-Cookie removed: Vary.
         (REFUSE_ALL, &["_ga=1"], &[], &["Cookie"]),
-        // Nothing changed: no Vary.
+        // A Set-Cookie kept: the response still depends on the consent (another visitor's
+        // could differ), so Vary too.
         (
             REFUSE_ALL,
             &["sessionid=1"],
             &["Accept-Encoding"],
-            &["Accept-Encoding"],
+            &["Accept-Encoding", "Cookie"],
         ),
+        // No Set-Cookie and nothing deleted: no Vary.
+        (REFUSE_ALL, &[], &["Accept-Encoding"], &["Accept-Encoding"]),
     ];
     for (cookie, set, existing, expected) in cases {
         let headers = run_with(

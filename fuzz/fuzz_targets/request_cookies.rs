@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
     for (name, value) in cookies.iter() {
         count += 1;
         assert!(!name.is_empty());
-        assert!(!name.iter().any(|&b| b <= b' ' || b == 0x7f || b == b';' || b == b'='));
+        assert!(!name
+            .iter()
+            .any(|&b| b <= b' ' || b == 0x7f || b == b';' || b == b'='));
         assert!(!value.contains(&b';'));
         assert!(!value.starts_with(b" ") && !value.ends_with(b" "));
         assert!(!value.starts_with(b"\t") && !value.ends_with(b"\t"));

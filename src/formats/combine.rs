@@ -116,21 +116,16 @@ impl ReadConsent for FirstDecided {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, cat};
     use crate::formats::{CookieYes, Tcf};
     use crate::{CookiesPreferences, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
 
     fn read(reader: &FirstDecided, cookie: &str) -> (Registry, Consent) {
-        let registry = Registry::builder().default_categories().build().unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, testing::registry([]), &[cookie])
     }
 
     fn stats(r: &Registry, c: &Consent) -> bool {
-        c.is_category_granted(r.category_id("statistics").unwrap())
+        cat(r, c, "statistics")
     }
 
     fn reader() -> FirstDecided {

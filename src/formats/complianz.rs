@@ -1,7 +1,7 @@
 use percent_encoding::percent_decode;
 
+use super::common::{Grants, NameMap};
 use super::json::{scan_object, Key, Value};
-use super::tally::{Mapping, Tally};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
@@ -72,7 +72,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[must_use]
 pub struct Complianz {
     prefix: String,
-    mapping: Mapping,
+    map: NameMap,
 }
 
 impl Default for Complianz {
@@ -102,8 +102,8 @@ impl Complianz {
     pub fn new() -> Self {
         Self {
             prefix: Self::DEFAULT_PREFIX.to_owned(),
-            mapping: Mapping::new(
-                &[
+            map: NameMap::new(
+                [
                     ("functional", None),
                     ("preferences", Some("functional")),
                     ("statistics", Some("statistics")),
@@ -130,13 +130,13 @@ impl Complianz {
     /// let reader = Complianz::new().map("statistics-anonymous", "statistics");
     /// ```
     pub fn map(mut self, category: impl Into<String>, id: impl Into<String>) -> Self {
-        self.mapping.set(category.into(), Some(id.into()));
+        self.map.set(category.into(), Some(id.into()));
         self
     }
 
     /// Ignores the Complianz category `category`.
     pub fn ignore(mut self, category: impl Into<String>) -> Self {
-        self.mapping.set(category.into(), None);
+        self.map.set(category.into(), None);
         self
     }
 }
@@ -145,8 +145,8 @@ impl ReadConsent for Complianz {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
         let prefix = self.prefix.as_bytes();
-        let mut tally = Tally::default();
-        let mut services = Tally::default();
+        let mut grants = Grants::default();
+        let mut services = Grants::default();
         let mut services_broken = false;
         let mut categories_seen = false;
         let mut choice = false;
@@ -165,8 +165,8 @@ impl ReadConsent for Complianz {
             if NOT_CATEGORIES.iter().any(|n| n.as_bytes() == rest) {
                 continue;
             }
-            let known = self.mapping.names().any(|n| n.as_bytes() == rest);
-            let target = self.mapping.resolve(registry, rest);
+            let known = self.map.names().any(|n| n.as_bytes() == rest);
+            let target = self.map.resolve(rest, registry);
             if !known && target.is_none() {
                 continue;
             }
@@ -174,22 +174,22 @@ impl ReadConsent for Complianz {
             match value {
                 b"allow" => {
                     choice = true;
-                    tally.vote(target, true);
+                    grants.record(target, true);
                 }
                 b"deny" => {
                     choice = true;
-                    tally.vote(target, false);
+                    grants.record(target, false);
                 }
-                _ => tally.vote(target, false),
+                _ => grants.record(target, false),
             }
         }
         if services_broken {
             // A broken copy next to a readable one: keep its refusals, drop its grants.
             services = services.refusals_only();
         }
-        tally.merge(&services);
+        grants.merge(&services);
         if choice {
-            tally.into_consent()
+            grants.into_consent()
         } else if categories_seen || services_broken {
             Consent::unreadable()
         } else {
@@ -201,19 +201,19 @@ impl ReadConsent for Complianz {
         CHOICE_COOKIES
             .iter()
             .copied()
-            .chain(self.mapping.names())
+            .chain(self.map.names())
             .map(|n| format!("{}{n}", self.prefix))
             .collect()
     }
 }
 
 impl Complianz {
-    /// Reads `cmplz_consented_services` into `tally`.
+    /// Reads `cmplz_consented_services` into `grants`.
     fn read_services(
         &self,
         value: &[u8],
         request: &ConsentRequest<'_>,
-        tally: &mut Tally,
+        grants: &mut Grants,
     ) -> Services {
         if value.is_empty() {
             return Services::Empty;
@@ -222,12 +222,12 @@ impl Complianz {
             return Services::Broken;
         }
         let registry = request.registry();
-        let mut local = Tally::default();
+        let mut local = Grants::default();
         let mut choice = false;
         let scanned = scan_object(percent_decode(value), |key, value| {
             if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
                 choice = true;
-                local.vote(registry.consent_key(key), yes);
+                local.record(registry.consent_key(key), yes);
             }
         });
         if scanned.is_err() {
@@ -236,7 +236,7 @@ impl Complianz {
         if !choice {
             return Services::Empty;
         }
-        tally.merge(&local);
+        grants.merge(&local);
         Services::Choice
     }
 }
@@ -254,41 +254,19 @@ enum Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("YSC")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     fn read_with(reader: &Complianz, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("YSC", "marketing", "youtube")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Complianz::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     #[test]

@@ -1,7 +1,8 @@
-use super::common::{narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
+use super::js_object::{parse_object, JsValue};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// What [`Cookiebot`] makes of the bare `CookieConsent=-1`, which Cookiebot writes for a
 /// visitor outside every region where the site's Cookiebot configuration asks for consent.
@@ -72,12 +73,6 @@ pub struct Cookiebot {
     outside_region: OutsideRegion,
 }
 
-impl Default for Cookiebot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Cookiebot {
     /// The cookie-name Cookiebot writes, `CookieConsent`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "CookieConsent";
@@ -94,7 +89,7 @@ impl Cookiebot {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&Self::DEFAULT_MAP, false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
             outside_region: OutsideRegion::default(),
         }
     }
@@ -119,7 +114,7 @@ impl Cookiebot {
     /// let reader = Cookiebot::new().map("preferences", "personalisation");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
@@ -135,9 +130,6 @@ impl Cookiebot {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let registry = request.registry();
         match value {
             b"-1" => {
@@ -163,9 +155,7 @@ impl Cookiebot {
         let mut utc = None;
         let parsed = parse_object(text, |key, value| match value {
             JsValue::Bool(yes) => {
-                if let Some(target) = self.map.resolve(key, registry) {
-                    grants.record(target, yes);
-                }
+                grants.record(self.map.resolve(key, registry), yes);
             }
             JsValue::Integer(ms) if key == b"utc" => utc = Some(ms),
             _ => {}
@@ -179,172 +169,28 @@ impl Cookiebot {
     }
 }
 
-impl ReadConsent for Cookiebot {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
-
-/// A value of the object literal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum JsValue<'a> {
-    Bool(bool),
-    /// A non-negative integer that fits `u64`.
-    Integer(u64),
-    #[allow(dead_code)] // Read by tests; no consent key is a string today.
-    Str(&'a [u8]),
-    /// `null`, or a negative or too large integer.
-    Other,
-}
-
-#[derive(Debug)]
-struct Invalid;
-
-/// Parses the flat object literal Cookiebot writes: `{key:value,...}` where a key is
-/// `[A-Za-z0-9_$]+` and a value is `true`, `false`, `null`, an integer, or a string in
-/// single or double quotes (no escapes). Whitespace (SP, HTAB) is allowed between tokens.
-fn parse_object(text: &[u8], mut member: impl FnMut(&[u8], JsValue<'_>)) -> Result<(), Invalid> {
-    let mut i = 0usize;
-    let ws = |i: &mut usize| {
-        while matches!(text.get(*i), Some(b' ' | b'\t')) {
-            *i += 1;
-        }
-    };
-    ws(&mut i);
-    if text.get(i) != Some(&b'{') {
-        return Err(Invalid);
-    }
-    i += 1;
-    ws(&mut i);
-    if text.get(i) == Some(&b'}') {
-        i += 1;
-    } else {
-        loop {
-            ws(&mut i);
-            let start = i;
-            while text
-                .get(i)
-                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
-            {
-                i += 1;
-            }
-            if i == start {
-                return Err(Invalid);
-            }
-            let key = &text[start..i];
-            ws(&mut i);
-            if text.get(i) != Some(&b':') {
-                return Err(Invalid);
-            }
-            i += 1;
-            ws(&mut i);
-            let rest = &text[i..];
-            let value = if rest.starts_with(b"true") {
-                i += 4;
-                JsValue::Bool(true)
-            } else if rest.starts_with(b"false") {
-                i += 5;
-                JsValue::Bool(false)
-            } else if rest.starts_with(b"null") {
-                i += 4;
-                JsValue::Other
-            } else {
-                match rest.first() {
-                    Some(&q @ (b'\'' | b'"')) => {
-                        let len = rest[1..].iter().position(|&b| b == q).ok_or(Invalid)?;
-                        i += len + 2;
-                        JsValue::Str(&rest[1..=len])
-                    }
-                    Some(b'-' | b'0'..=b'9') => {
-                        let negative = rest[0] == b'-';
-                        let digits = rest[usize::from(negative)..]
-                            .iter()
-                            .take_while(|b| b.is_ascii_digit())
-                            .count();
-                        if digits == 0 {
-                            return Err(Invalid);
-                        }
-                        let number = &rest[usize::from(negative)..usize::from(negative) + digits];
-                        i += usize::from(negative) + digits;
-                        let n = number.iter().try_fold(0u64, |n, &b| {
-                            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-                        });
-                        match (negative, n) {
-                            (false, Some(n)) => JsValue::Integer(n),
-                            _ => JsValue::Other,
-                        }
-                    }
-                    _ => return Err(Invalid),
-                }
-            };
-            member(key, value);
-            ws(&mut i);
-            match text.get(i) {
-                Some(b',') => i += 1,
-                Some(b'}') => {
-                    i += 1;
-                    break;
-                }
-                _ => return Err(Invalid),
-            }
-        }
-    }
-    ws(&mut i);
-    if i == text.len() {
-        Ok(())
-    } else {
-        Err(Invalid)
-    }
-}
+single_cookie_reader!(Cookiebot);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     const GRANTED: &str = "{stamp:%27Uq3+yV0/xq1gNvGcXz9ae8Bw7zQoQnXmaLtgb1S4y6yQ1fk2vZKfmg==%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1735689600000%2Cregion:%27de%27}";
     const PARTIAL: &str = "{stamp:%27Uq3+yV0/xq1gNvGcXz9ae8Bw7zQoQnXmaLtgb1S4y6yQ1fk2vZKfmg==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1735689600000%2Cregion:%27de%27}";
     const REFUSED: &str = "{stamp:%27-%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:2%2Cutc:1735689600000%2Cregion:%27fr%27}";
 
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
-
     fn read_with(reader: &Cookiebot, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Cookiebot::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
     }
 
     #[test]
@@ -472,17 +318,5 @@ mod tests {
         let (r, c) = read_with(&reader, &[&format!("CookieConsent={GRANTED}")]);
         assert_eq!(granted(&r, &c), ["necessary", "marketing"]);
         assert_eq!(c.service_decision(r.service_id("ga").unwrap()), Some(true));
-    }
-
-    #[test]
-    fn object_parser_reports_members() {
-        let mut seen = Vec::new();
-        parse_object(b" { a : 'x,y' , b:\"q\",c:12,d:false } ", |k, v| {
-            seen.push((k.to_vec(), format!("{v:?}")));
-        })
-        .unwrap();
-        assert_eq!(seen.len(), 4);
-        assert_eq!(seen[0].1, "Str([120, 44, 121])");
-        assert_eq!(seen[2].1, "Integer(12)");
     }
 }

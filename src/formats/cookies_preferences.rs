@@ -1,10 +1,9 @@
 use percent_encoding::percent_decode;
 
+use super::common::{single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object, Key, Value};
-use super::MAX_CONSENT_VALUE;
-use crate::consent::{CategorySet, Consent, ServiceSet};
-use crate::reader::{ConsentRequest, ReadConsent};
-use crate::registry::ConsentKey;
+use crate::consent::Consent;
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
 /// banner and this crate's default.
@@ -53,13 +52,7 @@ use crate::registry::ConsentKey;
 #[must_use]
 pub struct CookiesPreferences {
     cookie_name: String,
-    aliases: Vec<(String, String)>,
-}
-
-impl Default for CookiesPreferences {
-    fn default() -> Self {
-        Self::new()
-    }
+    aliases: NameMap,
 }
 
 impl CookiesPreferences {
@@ -70,7 +63,7 @@ impl CookiesPreferences {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            aliases: Vec::new(),
+            aliases: NameMap::new([], true),
         }
     }
 
@@ -84,19 +77,13 @@ impl CookiesPreferences {
     /// example `functional_cookies` to `functional`). Aliases are looked at before registry
     /// ids.
     pub fn alias(mut self, key: impl Into<String>, id: impl Into<String>) -> Self {
-        self.aliases.push((key.into(), id.into()));
+        self.aliases.set_if_absent(key.into(), id.into());
         self
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let registry = request.registry();
-        let mut granted = CategorySet::EMPTY;
-        let mut refused = CategorySet::EMPTY;
-        let mut services_granted = ServiceSet::EMPTY;
-        let mut services_refused = ServiceSet::EMPTY;
+        let mut grants = Grants::default();
         let mut timestamp = None;
         let mut revision = None;
         let scanned = scan_object(percent_decode(value), |key, value| {
@@ -104,76 +91,33 @@ impl CookiesPreferences {
             match (key, value) {
                 (b"timestamp", Value::Integer(ms)) => timestamp = Some(ms),
                 (b"revision", Value::Integer(r)) => revision = Some(r),
-                (_, Value::Bool(yes)) => {
-                    let target = self
-                        .aliases
-                        .iter()
-                        .find(|(k, _)| k.as_bytes() == key)
-                        .map_or(Some(key), |(_, id)| Some(id.as_bytes()))
-                        .and_then(|k| registry.consent_key(k));
-                    match (target, yes) {
-                        (Some(ConsentKey::Category(c)), true) => granted.insert(c),
-                        (Some(ConsentKey::Category(c)), false) => refused.insert(c),
-                        (Some(ConsentKey::Service(s)), true) => services_granted.insert(s),
-                        (Some(ConsentKey::Service(s)), false) => services_refused.insert(s),
-                        (None, _) => {}
-                    }
-                }
+                (_, Value::Bool(yes)) => grants.record(self.aliases.resolve(key, registry), yes),
                 _ => {}
             }
         });
         if scanned.is_err() {
             return Consent::unreadable();
         }
-        let mut consent = Consent::decided();
-        for c in granted.difference(refused).iter() {
-            consent.grant_category(c);
-        }
-        for s in services_granted.iter() {
-            consent.grant_service(s);
-        }
-        for s in services_refused.iter() {
-            consent.refuse_service(s);
-        }
+        let mut consent = grants.into_consent();
         consent.set_timestamp_ms(timestamp);
         consent.set_revision(revision);
         consent
     }
 }
 
-impl ReadConsent for CookiesPreferences {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found: Option<Consent> = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            let consent = self.read_one(value, request);
-            found = Some(match found {
-                None => consent,
-                Some(previous) => previous.narrowest(consent),
-            });
-        }
-        found.unwrap_or_else(Consent::undecided)
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(CookiesPreferences);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, cat, service, svc};
+    use crate::formats::MAX_CONSENT_VALUE;
     use crate::{Category, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
 
     fn registry() -> Registry {
         Registry::builder()
             .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
+            .cookie(service("_ga", "statistics", "ga"))
             .cookie(
                 Declaration::prefix("_pk_id")
                     .category("statistics")
@@ -185,25 +129,11 @@ mod tests {
     }
 
     fn read_with(reader: &CookiesPreferences, fields: &[&[u8]]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, registry(), fields)
     }
 
     fn read(fields: &[&[u8]]) -> (Registry, Consent) {
         read_with(&CookiesPreferences::new(), fields)
-    }
-
-    fn cat(r: &Registry, c: &Consent, id: &str) -> bool {
-        c.is_category_granted(r.category_id(id).unwrap())
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
     }
 
     #[test]

@@ -1,6 +1,6 @@
-use super::tally::{narrow, with_decoded, Mapping, Tally};
+use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookieyes-consent` cookie of the CookieYes CMP.
 ///
@@ -67,13 +67,7 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[must_use]
 pub struct CookieYes {
     cookie_name: String,
-    mapping: Mapping,
-}
-
-impl Default for CookieYes {
-    fn default() -> Self {
-        Self::new()
-    }
+    map: NameMap,
 }
 
 impl CookieYes {
@@ -84,8 +78,8 @@ impl CookieYes {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            mapping: Mapping::new(
-                &[
+            map: NameMap::new(
+                [
                     ("necessary", None),
                     ("functional", Some("functional")),
                     ("analytics", Some("statistics")),
@@ -112,13 +106,13 @@ impl CookieYes {
     /// let reader = CookieYes::new().map("other", "functional").map("performance", "functional");
     /// ```
     pub fn map(mut self, slug: impl Into<String>, id: impl Into<String>) -> Self {
-        self.mapping.set(slug.into(), Some(id.into()));
+        self.map.set(slug.into(), Some(id.into()));
         self
     }
 
     /// Ignores the CookieYes category `slug`.
     pub fn ignore(mut self, slug: impl Into<String>) -> Self {
-        self.mapping.set(slug.into(), None);
+        self.map.set(slug.into(), None);
         self
     }
 
@@ -128,8 +122,8 @@ impl CookieYes {
 
     fn parse(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut tally = Tally::default();
-        let mut refusals = Tally::default();
+        let mut grants = Grants::default();
+        let mut refusals = Grants::default();
         let (mut acted, mut not_acted) = (false, false);
         let mut rejected = false;
         for pair in value.split(|&b| b == b',') {
@@ -146,11 +140,11 @@ impl CookieYes {
                 b"consent" => rejected |= v != b"yes",
                 b"consentid" | b"lastRenewedDate" => {}
                 _ => match v {
-                    b"yes" => tally.vote(self.mapping.resolve(registry, key), true),
+                    b"yes" => grants.record(self.map.resolve(key, registry), true),
                     b"no" => {
-                        let target = self.mapping.resolve(registry, key);
-                        tally.vote(target, false);
-                        refusals.vote(target, false);
+                        let target = self.map.resolve(key, registry);
+                        grants.record(target, false);
+                        refusals.record(target, false);
                     }
                     _ => {}
                 },
@@ -165,62 +159,28 @@ impl CookieYes {
         if rejected {
             return refusals.into_consent();
         }
-        tally.into_consent()
+        grants.into_consent()
     }
 }
 
-impl ReadConsent for CookieYes {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(CookieYes);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     fn read_with(reader: &CookieYes, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&CookieYes::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     const ALL: &str = "cookieyes-consent=consentid:dmMtcHJlc2VlZA,consent:yes,action:yes,necessary:yes,functional:yes,analytics:yes,performance:yes,advertisement:yes,other:yes,lastRenewedDate:1734509533000";

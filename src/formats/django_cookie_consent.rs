@@ -1,6 +1,6 @@
-use super::tally::{narrow, with_decoded, Mapping, Tally};
+use super::common::{single_cookie_reader, with_decoded, Grants, NameMap};
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads the `cookie_consent` cookie of [django-cookie-consent] (the Jazzband Django app).
 ///
@@ -59,14 +59,8 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[must_use]
 pub struct DjangoCookieConsent {
     cookie_name: String,
-    mapping: Mapping,
+    map: NameMap,
     min_versions: Vec<(String, String)>,
-}
-
-impl Default for DjangoCookieConsent {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl DjangoCookieConsent {
@@ -77,7 +71,7 @@ impl DjangoCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            mapping: Mapping::new(&[], true),
+            map: NameMap::new([], true),
             min_versions: Vec::new(),
         }
     }
@@ -90,13 +84,13 @@ impl DjangoCookieConsent {
 
     /// Maps the cookie group `varname` to the registry category or service `id`.
     pub fn map(mut self, varname: impl Into<String>, id: impl Into<String>) -> Self {
-        self.mapping.set(varname.into(), Some(id.into()));
+        self.map.set(varname.into(), Some(id.into()));
         self
     }
 
     /// Ignores the cookie group `varname`.
     pub fn ignore(mut self, varname: impl Into<String>) -> Self {
-        self.mapping.set(varname.into(), None);
+        self.map.set(varname.into(), None);
         self
     }
 
@@ -130,7 +124,7 @@ impl DjangoCookieConsent {
             return Consent::undecided();
         }
         let registry = request.registry();
-        let mut tally = Tally::default();
+        let mut grants = Grants::default();
         for pair in value.split(|&b| b == b'|') {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else {
                 return Consent::unreadable();
@@ -148,64 +142,30 @@ impl DjangoCookieConsent {
                     .iter()
                     .find(|(k, _)| k.as_bytes() == varname)
                     .is_none_or(|(_, min)| version >= min.as_bytes());
-            tally.vote(self.mapping.resolve(registry, varname), accepted);
+            grants.record(self.map.resolve(varname, registry), accepted);
         }
-        tally.into_consent()
+        grants.into_consent()
     }
 }
 
-impl ReadConsent for DjangoCookieConsent {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(DjangoCookieConsent);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     fn read_with(reader: &DjangoCookieConsent, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&DjangoCookieConsent::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     const V: &str = "2024-05-02T10:20:30.123456+00:00";

@@ -50,40 +50,13 @@ where
     let mut s = Scanner {
         bytes: bytes.peekable(),
     };
-    s.ws();
-    s.expect(b'{')?;
-    s.ws();
-    if s.bytes.peek() == Some(&b'}') {
-        s.bytes.next();
-    } else {
-        let mut key_buf = [0u8; MAX_KEY];
-        let mut str_buf = [0u8; MAX_KEY];
-        loop {
-            s.ws();
-            s.expect(b'"')?;
-            let key_len = s.string(&mut key_buf)?;
-            s.ws();
-            s.expect(b':')?;
-            s.ws();
-            let value = s.value(&mut str_buf)?;
-            let key = match key_len {
-                Some(n) => Key::Text(&key_buf[..n]),
-                None => Key::TooLong,
-            };
-            member(key, value.resolve(&str_buf));
-            s.ws();
-            match s.bytes.next() {
-                Some(b',') => continue,
-                Some(b'}') => break,
-                _ => return Err(Invalid),
-            }
-        }
-    }
-    s.ws();
-    match s.bytes.next() {
-        None => Ok(()),
-        Some(_) => Err(Invalid),
-    }
+    let mut key_buf = [0u8; MAX_KEY];
+    let mut str_buf = [0u8; MAX_KEY];
+    s.object(&mut key_buf, |s, key| {
+        let value = s.value(&mut str_buf)?;
+        member(key, value.resolve(&str_buf));
+        Ok(())
+    })
 }
 
 /// Where a value reported by [`scan_object_nested`] sits.
@@ -114,76 +87,33 @@ where
     let mut outer = [0u8; MAX_KEY];
     let mut inner = [0u8; MAX_KEY];
     let mut buf = [0u8; MAX_KEY];
-    s.ws();
-    s.expect(b'{')?;
-    s.ws();
-    if s.bytes.peek() == Some(&b'}') {
-        s.bytes.next();
-    } else {
-        loop {
-            s.ws();
-            s.expect(b'"')?;
-            let outer_len = s.string(&mut outer)?;
-            let okey = key_of(&outer, outer_len);
-            s.ws();
-            s.expect(b':')?;
-            s.ws();
-            match s.bytes.peek() {
-                Some(b'[') => {
-                    s.bytes.next();
-                    visit(Path::Member(okey), Value::Other);
-                    s.elements(&mut buf, |v| visit(Path::Element(okey), v))?;
-                }
-                Some(b'{') => {
-                    s.bytes.next();
-                    visit(Path::Member(okey), Value::Other);
-                    s.ws();
-                    if s.bytes.peek() == Some(&b'}') {
-                        s.bytes.next();
-                    } else {
-                        loop {
-                            s.ws();
-                            s.expect(b'"')?;
-                            let inner_len = s.string(&mut inner)?;
-                            let ikey = key_of(&inner, inner_len);
-                            s.ws();
-                            s.expect(b':')?;
-                            s.ws();
-                            if s.bytes.peek() == Some(&b'[') {
-                                s.bytes.next();
-                                visit(Path::Inner(okey, ikey), Value::Other);
-                                s.elements(&mut buf, |v| visit(Path::InnerElement(okey, ikey), v))?;
-                            } else {
-                                let value = s.value(&mut buf)?;
-                                visit(Path::Inner(okey, ikey), value.resolve(&buf));
-                            }
-                            s.ws();
-                            match s.bytes.next() {
-                                Some(b',') => continue,
-                                Some(b'}') => break,
-                                _ => return Err(Invalid),
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    let value = s.value(&mut buf)?;
-                    visit(Path::Member(okey), value.resolve(&buf));
-                }
-            }
-            s.ws();
-            match s.bytes.next() {
-                Some(b',') => continue,
-                Some(b'}') => break,
-                _ => return Err(Invalid),
-            }
+    s.object(&mut outer, |s, okey| match s.bytes.peek() {
+        Some(b'[') => {
+            s.bytes.next();
+            visit(Path::Member(okey), Value::Other);
+            s.elements(&mut buf, |v| visit(Path::Element(okey), v))
         }
-    }
-    s.ws();
-    match s.bytes.next() {
-        None => Ok(()),
-        Some(_) => Err(Invalid),
-    }
+        Some(b'{') => {
+            s.bytes.next();
+            visit(Path::Member(okey), Value::Other);
+            s.members(&mut inner, |s, ikey| {
+                if s.bytes.peek() == Some(&b'[') {
+                    s.bytes.next();
+                    visit(Path::Inner(okey, ikey), Value::Other);
+                    s.elements(&mut buf, |v| visit(Path::InnerElement(okey, ikey), v))
+                } else {
+                    let value = s.value(&mut buf)?;
+                    visit(Path::Inner(okey, ikey), value.resolve(&buf));
+                    Ok(())
+                }
+            })
+        }
+        _ => {
+            let value = s.value(&mut buf)?;
+            visit(Path::Member(okey), value.resolve(&buf));
+            Ok(())
+        }
+    })
 }
 
 fn key_of(buf: &[u8], len: Option<usize>) -> Key<'_> {
@@ -375,6 +305,52 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                 Ok(RawValue::Other)
             }
             _ => Err(Invalid),
+        }
+    }
+
+    /// Reads one object and then the end of the input (whitespace around it is allowed),
+    /// calling `member` for each member.
+    fn object(
+        &mut self,
+        key_buf: &mut [u8; MAX_KEY],
+        member: impl FnMut(&mut Self, Key<'_>) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.ws();
+        self.expect(b'{')?;
+        self.members(key_buf, member)?;
+        self.ws();
+        match self.bytes.next() {
+            None => Ok(()),
+            Some(_) => Err(Invalid),
+        }
+    }
+
+    /// Reads the members of an object after its `{`, through its `}`: reads each key (into
+    /// `key_buf`) and its `:`, then calls `member` to read the value.
+    fn members(
+        &mut self,
+        key_buf: &mut [u8; MAX_KEY],
+        mut member: impl FnMut(&mut Self, Key<'_>) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.ws();
+        if self.bytes.peek() == Some(&b'}') {
+            self.bytes.next();
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.expect(b'"')?;
+            let len = self.string(key_buf)?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            member(self, key_of(key_buf, len))?;
+            self.ws();
+            match self.bytes.next() {
+                Some(b',') => continue,
+                Some(b'}') => return Ok(()),
+                _ => return Err(Invalid),
+            }
         }
     }
 

@@ -1,8 +1,8 @@
-use super::common::{js_unescape_into, narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{js_unescape_into, percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads Klaro's `klaro` cookie.
 ///
@@ -59,12 +59,6 @@ pub struct Klaro {
     map: NameMap,
 }
 
-impl Default for Klaro {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Klaro {
     /// Klaro's default cookie-name (`storageName`), `klaro`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "klaro";
@@ -73,7 +67,7 @@ impl Klaro {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
         }
     }
 
@@ -95,14 +89,11 @@ impl Klaro {
     /// let reader = Klaro::new().map("googleAnalytics", "ga").map("inlineTracker", "statistics");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut buf = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = decode(value, &mut buf) else {
             return Consent::unreadable();
@@ -111,9 +102,7 @@ impl Klaro {
         let mut grants = Grants::default();
         let scanned = scan_object(text.iter().copied(), |key, value| {
             if let (Key::Text(key), Value::Bool(yes)) = (key, value) {
-                if let Some(target) = self.map.resolve(key, registry) {
-                    grants.record(target, yes);
-                }
+                grants.record(self.map.resolve(key, registry), yes);
             }
         });
         match scanned {
@@ -134,67 +123,28 @@ fn decode<'b>(value: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
     }
 }
 
-impl ReadConsent for Klaro {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Klaro);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, cat, service, svc};
+    use crate::{ConsentState, Registry};
 
     fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("VISITOR_INFO1_LIVE")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .cookie(
-                Declaration::exact("caf\u{e9}_\u{20ac}")
-                    .category("functional")
-                    .service("caf\u{e9}\u{20ac}"),
-            )
-            .build()
-            .unwrap()
+        testing::registry([
+            service("_ga", "statistics", "ga"),
+            service("VISITOR_INFO1_LIVE", "marketing", "youtube"),
+            service("caf\u{e9}_\u{20ac}", "functional", "caf\u{e9}\u{20ac}"),
+        ])
     }
 
     fn read_with(reader: &Klaro, fields: &[&[u8]]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, registry(), fields)
     }
 
     fn read(fields: &[&[u8]]) -> (Registry, Consent) {
         read_with(&Klaro::new().map("googleAnalytics", "ga"), fields)
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
-    }
-
-    fn cat(r: &Registry, c: &Consent, id: &str) -> bool {
-        c.is_category_granted(r.category_id(id).unwrap())
     }
 
     #[test]

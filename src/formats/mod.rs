@@ -26,7 +26,7 @@
 //!
 //! The **time of choice**, where a format records it, is what the layer's maximum consent
 //! age ([`Builder::max_consent_age`](crate::Builder::max_consent_age), 13 months by default)
-//! is measured from; a recorded **revision** older than the registry's reads as undecided.
+//! is measured from; a recorded **revision** other than the registry's reads as undecided.
 //! Formats without a time of choice rely on the CMP expiring its cookie.
 //!
 //! Some CMPs can keep the choice in the browser's `localStorage` only (TCF CMPs, Klaro,
@@ -34,19 +34,21 @@
 //! visitor reads as undecided. Configure them to store a cookie.
 
 mod combine;
-mod common;
+pub(crate) mod common;
 mod complianz;
 mod cookiebot;
 mod cookies_preferences;
 mod cookieyes;
 mod django_cookie_consent;
+mod js_object;
 pub(crate) mod json;
 mod klaro;
 mod onetrust;
-mod tally;
 mod tarteaucitron;
 mod tc_string;
 mod tcf;
+#[cfg(test)]
+mod testing;
 mod vanilla_cookieconsent;
 
 pub use combine::FirstDecided;

@@ -1,4 +1,4 @@
-use super::common::{narrowest_of, parse_iso8601_ms, percent_decode_into, Grants, NameMap};
+use super::common::{parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
 use crate::reader::{ConsentRequest, ReadConsent};
@@ -121,7 +121,7 @@ impl OneTrust {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
             alert_cookie_name: Self::DEFAULT_ALERT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&Self::DEFAULT_MAP, false),
+            map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), false),
             require_choice: true,
             read_awaiting_reconsent: false,
         }
@@ -136,7 +136,7 @@ impl OneTrust {
     /// let reader = OneTrust::new().map("C0005", "social").map("8", "social");
     /// ```
     pub fn map(mut self, group: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(group.into(), id.into());
+        self.map.set(group.into(), Some(id.into()));
         self
     }
 
@@ -178,9 +178,6 @@ impl OneTrust {
     }
 
     fn read_one(&self, value: &[u8], choice: Choice, request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let registry = request.registry();
         let mut grants = Grants::default();
         let mut groups_seen = false;
@@ -206,9 +203,7 @@ impl OneTrust {
                             _ => return Consent::unreadable(),
                         };
                         groups_seen = true;
-                        if let Some(target) = self.map.resolve(&entry[..colon], registry) {
-                            grants.record(target, yes);
-                        }
+                        grants.record(self.map.resolve(&entry[..colon], registry), yes);
                     }
                 }
                 b"AwaitingReconsent" => {
@@ -259,7 +254,7 @@ impl ReadConsent for OneTrust {
             // A choice was recorded but there is no `OptanonConsent` to read it from.
             return Consent::unreadable();
         }
-        narrowest_of(cookies.get(self.cookie_name.as_bytes()), |v| {
+        read_narrowest(request, &self.cookie_name, |v| {
             self.read_one(v, choice, request)
         })
     }
@@ -272,9 +267,8 @@ impl ReadConsent for OneTrust {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, granted};
     use crate::{ConsentState, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
 
     const CLOSED: &str = "OptanonAlertBoxClosed=2025-01-06T09:00:00.000Z";
 
@@ -285,24 +279,11 @@ mod tests {
     }
 
     fn read_with(reader: &OneTrust, fields: &[&str]) -> (Registry, Consent) {
-        let registry = Registry::builder().default_categories().build().unwrap();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(reader, testing::registry([]), fields)
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&OneTrust::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
     }
 
     #[test]

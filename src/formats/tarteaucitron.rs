@@ -1,7 +1,7 @@
-use super::common::{narrowest_of, percent_decode_into, Grants, NameMap};
+use super::common::{percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 
 /// Reads tarteaucitron.js's `tarteaucitron` cookie.
 ///
@@ -52,12 +52,6 @@ pub struct Tarteaucitron {
     map: NameMap,
 }
 
-impl Default for Tarteaucitron {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Tarteaucitron {
     /// tarteaucitron's default cookie-name, `tarteaucitron`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "tarteaucitron";
@@ -66,7 +60,7 @@ impl Tarteaucitron {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
         }
     }
 
@@ -88,14 +82,11 @@ impl Tarteaucitron {
     /// let reader = Tarteaucitron::new().map("gtag", "ga").map("matomocloud", "statistics");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut buf = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = percent_decode_into(value, &mut buf, false) else {
             return Consent::unreadable();
@@ -116,9 +107,7 @@ impl Tarteaucitron {
                 _ => continue,
             };
             decided = true;
-            if let Some(target) = self.map.resolve(&entry[..eq], registry) {
-                grants.record(target, yes);
-            }
+            grants.record(self.map.resolve(&entry[..eq], registry), yes);
         }
         if decided {
             grants.into_consent()
@@ -128,55 +117,20 @@ impl Tarteaucitron {
     }
 }
 
-impl ReadConsent for Tarteaucitron {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Tarteaucitron);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
-
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("VISITOR_INFO1_LIVE")
-                    .category("marketing")
-                    .service("youtube"),
-            )
-            .build()
-            .unwrap()
-    }
+    use crate::formats::testing::{self, service, svc};
+    use crate::{ConsentState, Registry};
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let reader = Tarteaucitron::new().map("gtag", "ga");
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
+        let registry = testing::registry([
+            service("_ga", "statistics", "ga"),
+            service("VISITOR_INFO1_LIVE", "marketing", "youtube"),
+        ]);
+        testing::read(&Tarteaucitron::new().map("gtag", "ga"), registry, fields)
     }
 
     #[test]

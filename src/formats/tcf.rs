@@ -1,8 +1,7 @@
-use super::tally::narrow;
+use super::common::{single_cookie_reader, Grants};
 use super::tc_string::TcString;
 use crate::consent::Consent;
-use crate::reader::{ConsentRequest, ReadConsent};
-use crate::registry::ConsentKey;
+use crate::reader::ConsentRequest;
 
 /// Reads the IAB TCF v2 consent cookie `euconsent-v2` (TCF v2.2 and v2.3 strings).
 ///
@@ -52,12 +51,6 @@ use crate::registry::ConsentKey;
 pub struct Tcf {
     cookie_name: String,
     targets: Vec<(String, u64)>,
-}
-
-impl Default for Tcf {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Bit 63 is never a purpose: a mask holding it is never satisfied.
@@ -121,77 +114,38 @@ impl Tcf {
             return Consent::unreadable();
         }
         let registry = request.registry();
-        let mut consent = Consent::decided();
+        let mut grants = Grants::default();
         for (id, mask) in &self.targets {
-            let yes = tc.consents_to(*mask);
-            match (registry.consent_key(id.as_bytes()), yes) {
-                (Some(ConsentKey::Category(c)), true) => consent.grant_category(c),
-                (Some(ConsentKey::Category(_)), false) | (None, _) => {}
-                (Some(ConsentKey::Service(s)), true) => consent.grant_service(s),
-                (Some(ConsentKey::Service(s)), false) => consent.refuse_service(s),
-            }
+            grants.record(registry.consent_key(id.as_bytes()), tc.consents_to(*mask));
         }
+        let mut consent = grants.into_consent();
         consent.set_timestamp_ms(Some(tc.last_updated_ms()));
         consent
     }
 }
 
-impl ReadConsent for Tcf {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut found = None;
-        for value in request.cookies().get(self.cookie_name.as_bytes()) {
-            found = narrow(found, self.read_one(value, request));
-        }
-        found.unwrap_or_else(Consent::undecided)
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(Tcf);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::formats::tc_string::encode_for_test;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service};
+    use crate::{ConsentState, Registry};
 
     /// 2025-01-01T00:00:00Z in deciseconds.
     const JAN_2025: u64 = 17_356_896_000;
 
-    fn registry() -> Registry {
-        Registry::builder()
-            .default_categories()
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .build()
-            .unwrap()
-    }
-
     fn read_with(reader: &Tcf, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
-        let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
-        (registry, consent)
+        testing::read(
+            reader,
+            testing::registry([service("_ga", "statistics", "ga")]),
+            fields,
+        )
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
         read_with(&Tcf::new(), fields)
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<&'static str> {
-        ["necessary", "functional", "statistics", "marketing"]
-            .into_iter()
-            .filter(|id| c.is_category_granted(r.category_id(id).unwrap()))
-            .collect()
     }
 
     fn cookie(purposes: &[u8]) -> String {

@@ -4,12 +4,12 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
-use super::common::{narrowest_of, parse_iso8601_ms, percent_decode_into, Grants, NameMap};
+use super::common::{parse_iso8601_ms, percent_decode_into, single_cookie_reader, Grants, NameMap};
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
-use crate::reader::{ConsentRequest, ReadConsent};
+use crate::reader::ConsentRequest;
 use crate::registry::ConsentKey;
 
 const LENIENT: GeneralPurposeConfig =
@@ -39,7 +39,7 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 /// - `revision`: when the site's revision is [set](VanillaCookieConsent::revision), a cookie
 ///   of any other revision is [undecided](Consent::undecided), as vanilla-cookieconsent
 ///   itself judges it; otherwise the cookie's revision is reported on the [`Consent`] so the
-///   layer treats a revision older than the registry's as undecided;
+///   layer treats a revision other than the registry's as undecided;
 /// - `lastConsentTimestamp` (else `consentTimestamp`), ISO 8601, is the time of the choice;
 ///   `expirationTime` (milliseconds) in the past makes the cookie undecided;
 /// - `+` is never a space; invalid JSON, a missing or non-array `categories`/`level`, one
@@ -76,12 +76,6 @@ pub struct VanillaCookieConsent {
     revision: Option<u64>,
 }
 
-impl Default for VanillaCookieConsent {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl VanillaCookieConsent {
     /// vanilla-cookieconsent's default cookie-name, `cc_cookie`.
     pub const DEFAULT_COOKIE_NAME: &'static str = "cc_cookie";
@@ -90,7 +84,7 @@ impl VanillaCookieConsent {
     pub fn new() -> Self {
         Self {
             cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            map: NameMap::new(&[], true),
+            map: NameMap::new([], true),
             revision: None,
         }
     }
@@ -117,7 +111,7 @@ impl VanillaCookieConsent {
     ///     .map("Google Analytics", "ga");
     /// ```
     pub fn map(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
-        self.map.set(name.into(), id.into());
+        self.map.set(name.into(), Some(id.into()));
         self
     }
 
@@ -134,9 +128,6 @@ impl VanillaCookieConsent {
     }
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
-        if value.len() > MAX_CONSENT_VALUE {
-            return Consent::unreadable();
-        }
         let mut decoded = [0u8; MAX_CONSENT_VALUE];
         let mut unbased = [0u8; MAX_CONSENT_VALUE];
         let Some(text) = percent_decode_into(value, &mut decoded, false) else {
@@ -181,7 +172,7 @@ impl VanillaCookieConsent {
                 if let Value::Str(name) = value {
                     match self.map.resolve(name, registry) {
                         Some(ConsentKey::Category(c)) => accepted.insert(c),
-                        Some(key @ ConsentKey::Service(_)) => grants.record(key, true),
+                        Some(key @ ConsentKey::Service(_)) => grants.record(Some(key), true),
                         None => {}
                     }
                 }
@@ -255,24 +246,13 @@ impl VanillaCookieConsent {
     }
 }
 
-impl ReadConsent for VanillaCookieConsent {
-    fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
-        narrowest_of(request.cookies().get(self.cookie_name.as_bytes()), |v| {
-            self.read_one(v, request)
-        })
-    }
-
-    fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone()]
-    }
-}
+single_cookie_reader!(VanillaCookieConsent);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConsentState, Declaration, Registry};
-    use http::header::COOKIE;
-    use http::{HeaderMap, HeaderValue};
+    use crate::formats::testing::{self, granted, service, svc};
+    use crate::{ConsentState, Registry};
     use std::time::{Duration, SystemTime};
 
     const NOW: u64 = 1_740_000_000_000;
@@ -281,16 +261,8 @@ mod tests {
         Registry::builder()
             .default_categories()
             .revision(1)
-            .cookie(
-                Declaration::exact("_ga")
-                    .category("statistics")
-                    .service("ga"),
-            )
-            .cookie(
-                Declaration::exact("_hjid")
-                    .category("statistics")
-                    .service("hotjar"),
-            )
+            .cookie(service("_ga", "statistics", "ga"))
+            .cookie(service("_hjid", "statistics", "hotjar"))
             .build()
             .unwrap()
     }
@@ -302,14 +274,8 @@ mod tests {
     }
 
     fn read_with(reader: &VanillaCookieConsent, fields: &[&str]) -> (Registry, Consent) {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        for f in fields {
-            headers.append(COOKIE, HeaderValue::from_str(f).unwrap());
-        }
         let now = UNIX_EPOCH + Duration::from_millis(NOW);
-        let consent = reader.read_consent(&ConsentRequest::at(&headers, &registry, now));
-        (registry, consent)
+        testing::read_at(reader, registry(), fields, now)
     }
 
     fn read(fields: &[&str]) -> (Registry, Consent) {
@@ -324,17 +290,6 @@ mod tests {
         encode(&format!(
             r#"{{"categories":[{categories}],"revision":1,"data":null,"consentTimestamp":"2025-01-06T09:00:00.000Z","consentId":"4b1c2d3e-0000-4000-8000-000000000000","services":{{{services}}},"languageCode":"en","lastConsentTimestamp":"2025-02-01T00:00:00.000Z","expirationTime":1752051600000}}"#
         ))
-    }
-
-    fn granted(r: &Registry, c: &Consent) -> Vec<String> {
-        c.granted_categories()
-            .iter()
-            .map(|id| r.category(id).id().to_owned())
-            .collect()
-    }
-
-    fn svc(r: &Registry, c: &Consent, id: &str) -> Option<bool> {
-        c.service_decision(r.service_id(id).unwrap())
     }
 
     #[test]
@@ -490,16 +445,9 @@ mod tests {
 
     #[test]
     fn now_before_epoch_does_not_panic() {
-        let registry = registry();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            HeaderValue::from_static(
-                r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#,
-            ),
-        );
         let now = SystemTime::UNIX_EPOCH - Duration::from_secs(1);
-        let c = reader().read_consent(&ConsentRequest::at(&headers, &registry, now));
+        let value = r#"cc_cookie={"categories":["analytics"],"expirationTime":5}"#;
+        let (_, c) = testing::read_at(&reader(), registry(), &[value], now);
         assert!(c.is_decided());
     }
 }
