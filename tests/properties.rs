@@ -821,3 +821,151 @@ proptest! {
         prop_assert_eq!(all_entries(&twice), all_entries(&once));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Every consent reader of the crate.
+
+/// Every reader with its default settings, and a valid value of its (first) cookie.
+fn all_readers() -> Vec<(Box<dyn ReadConsent>, &'static [u8])> {
+    use tower_cookie_consent::formats::{
+        Complianz, CookieYes, Cookiebot, DjangoCookieConsent, Klaro, OneTrust, Tarteaucitron, Tcf,
+        VanillaCookieConsent,
+    };
+    vec![
+        (Box::new(CookiesPreferences::new()), br#"{"statistics":true,"ga":false}"#),
+        (
+            Box::new(Cookiebot::new()),
+            b"{stamp:%27a+/==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1735689600000%2Cregion:%27de%27}",
+        ),
+        (
+            Box::new(OneTrust::new()),
+            b"groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&landingPath=NotLandingPage&AwaitingReconsent=false; OptanonAlertBoxClosed=2025-01-01T00:00:00.000Z",
+        ),
+        (Box::new(Klaro::new()), b"%7B%22ga%22%3Atrue%2C%22hotjar%22%3Afalse%7D"),
+        (
+            Box::new(VanillaCookieConsent::new()),
+            br#"{"categories":["necessary","statistics"],"revision":0,"services":{"statistics":["ga"]},"consentTimestamp":"2025-01-01T00:00:00.000Z","lastConsentTimestamp":"2025-01-01T00:00:00.000Z"}"#,
+        ),
+        (Box::new(Tarteaucitron::new()), b"!ga=true!facebook=false!hotjar=wait"),
+        (
+            Box::new(CookieYes::new()),
+            b"consentid:abc,consent:yes,action:yes,necessary:yes,functional:no,analytics:yes,advertisement:no",
+        ),
+        (Box::new(Complianz::new()), b"allow; cmplz_marketing=deny"),
+        (
+            Box::new(DjangoCookieConsent::new()),
+            b"statistics=2025-01-01T00:00:00|marketing=-1",
+        ),
+        (
+            Box::new(Tcf::new()),
+            b"COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA.IFoEUQQgAIQwgIwQABAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAgAAAYQEAAAQmAgBC3ZAYzUw",
+        ),
+    ]
+}
+
+fn read_fields(reader: &dyn ReadConsent, registry: &Registry, fields: &[Vec<u8>]) -> Consent {
+    reader.read_consent(&ConsentRequest::new(
+        &request_headers(fields, false),
+        registry,
+    ))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// For every reader: reading never panics; a duplicate of its cookie never grants more
+    /// than the first reading; unrelated neighbour pairs (noise, non-UTF-8) change nothing.
+    #[test]
+    fn every_reader_resists_hostile_values(
+        which in any::<prop::sample::Index>(),
+        x in hostile_bytes(64),
+        y in hostile_bytes(64),
+        noise in prop::collection::vec(hostile_bytes(12), 0..3),
+        spliced in any::<bool>(),
+    ) {
+        let readers = all_readers();
+        let (reader, example) = &readers[which.index(readers.len())];
+        let registry = registry();
+        let name = reader.consent_cookie_names().into_iter().next().unwrap();
+        let value = if spliced {
+            let mut v = example.to_vec();
+            let at = x.len() % (v.len() + 1);
+            v.splice(at..at, x.iter().copied().take(8));
+            v
+        } else {
+            x.clone()
+        };
+        let pair = |v: &[u8]| [name.as_bytes(), b"=", v].concat();
+        prop_assume!(HeaderValue::from_bytes(&pair(&value)).is_ok());
+        let one = read_fields(reader.as_ref(), &registry, &[pair(&value)]);
+
+        // A duplicate is the same cookie again: its value stops at the first `;` (more
+        // pairs would be other cookies, such as OneTrust's `OptanonAlertBoxClosed`).
+        let y: Vec<u8> = y.split(|&b| b == b';').next().unwrap_or_default().to_vec();
+        if HeaderValue::from_bytes(&pair(&y)).is_ok() {
+            let two = read_fields(reader.as_ref(), &registry, &[pair(&value), pair(&y)]);
+            prop_assert!(two.granted_categories().difference(one.granted_categories()).is_empty(),
+                "{name}: duplicate widened {:?} -> {:?}", one, two);
+            prop_assert_eq!(
+                two.granted_services().intersection(&one.granted_services()),
+                two.granted_services()
+            );
+        }
+
+        // Neighbours named `zz…` (no reader's cookie) with hostile values change nothing,
+        // before or after, in the same field or in another one.
+        if !value.contains(&b';') {
+            let noise: Vec<Vec<u8>> = noise
+                .into_iter()
+                .map(|v| [b"zz".as_slice(), &v.iter().map(|&b| if b == b';' { b'x' } else { b }).collect::<Vec<_>>()].concat())
+                .filter(|p| HeaderValue::from_bytes(p).is_ok())
+                .collect();
+            let joined = [noise.join(&b"; "[..]), pair(&value), noise.join(&b"; "[..])]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(&b"; "[..]);
+            if HeaderValue::from_bytes(&joined).is_ok() && noise.iter().all(|n| n.contains(&b'=') && n.len() > 3) {
+                let with_noise = read_fields(reader.as_ref(), &registry, &[joined]);
+                prop_assert_eq!(with_noise.granted_categories(), one.granted_categories(), "{}", name);
+                prop_assert_eq!(with_noise.state(), one.state(), "{}", name);
+            }
+        }
+    }
+}
+
+/// Every reader: its cookie absent means undecided; a 1 MiB value grants nothing.
+#[test]
+fn every_reader_absent_is_undecided_and_1mib_grants_nothing() {
+    let registry = registry();
+    let huge = vec![b'a'; 1 << 20];
+    for (reader, example) in all_readers() {
+        let name = reader.consent_cookie_names().into_iter().next().unwrap();
+        let absent = read_fields(reader.as_ref(), &registry, &[b"zz=1".to_vec()]);
+        assert_eq!(absent.state(), ConsentState::Undecided, "{name}");
+        // The example's own value (up to its first `;`) followed by 1 MiB.
+        let own = example.split(|&b| b == b';').next().unwrap();
+        for value in [huge.clone(), [own, b"," as &[u8], &huge].concat()] {
+            let field = [name.as_bytes(), b"=", &value].concat();
+            let consent = on_small_stack_ref(reader.as_ref(), &registry, field);
+            assert!(consent.granted_categories().is_empty(), "{name}");
+            assert!(consent.granted_services().is_empty(), "{name}");
+            assert_ne!(consent.state(), ConsentState::Decided, "{name}");
+        }
+    }
+}
+
+fn on_small_stack_ref(reader: &dyn ReadConsent, registry: &Registry, field: Vec<u8>) -> Consent {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(SMALL_STACK)
+            .spawn_scoped(s, || read_fields(reader, registry, &[field]))
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
