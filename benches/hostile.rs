@@ -127,6 +127,50 @@ fn hostile(c: &mut Criterion) {
         );
     }
 
+    // Every CMP reader on a 256 KiB and a 1 MiB value of its own cookie.
+    {
+        use tower_cookie_consent::formats::{
+            Complianz, CookieYes, Cookiebot, DjangoCookieConsent, Klaro, OneTrust, Tarteaucitron,
+            Tcf, VanillaCookieConsent,
+        };
+        use tower_cookie_consent::{ConsentRequest, CookiesPreferences, ReadConsent};
+        let readers: Vec<(&str, Box<dyn ReadConsent>)> = vec![
+            ("cookies_preferences", Box::new(CookiesPreferences::new())),
+            ("cookiebot", Box::new(Cookiebot::new())),
+            ("onetrust", Box::new(OneTrust::new())),
+            ("klaro", Box::new(Klaro::new())),
+            (
+                "vanilla_cookieconsent",
+                Box::new(VanillaCookieConsent::new()),
+            ),
+            ("tarteaucitron", Box::new(Tarteaucitron::new())),
+            ("cookieyes", Box::new(CookieYes::new())),
+            ("complianz", Box::new(Complianz::new())),
+            (
+                "django_cookie_consent",
+                Box::new(DjangoCookieConsent::new()),
+            ),
+            ("tcf", Box::new(Tcf::new())),
+        ];
+        let registry = enforcer.registry();
+        for (label, reader) in &readers {
+            let name = reader.consent_cookie_names().remove(0);
+            for bytes in [256 << 10, 1 << 20] {
+                let mut headers = HeaderMap::new();
+                let field = format!("{name}={}", "a".repeat(bytes));
+                headers.insert(COOKIE, HeaderValue::from_str(&field).unwrap());
+                group.throughput(Throughput::Bytes(field.len() as u64));
+                group.bench_with_input(
+                    BenchmarkId::new(format!("reader_{label}"), bytes),
+                    &headers,
+                    |b, h| {
+                        b.iter(|| reader.read_consent(&ConsentRequest::new(black_box(h), registry)))
+                    },
+                );
+            }
+        }
+    }
+
     for count in [250, 500, 1_000] {
         let headers = set_cookies(count);
         let consent = enforcer.read_consent(&cookie_header(1));
