@@ -13,7 +13,8 @@ pub const MAX_NAME_VALUE: usize = 4096;
 #[non_exhaustive]
 pub enum SetCookie<'a> {
     /// The browser ignores the whole string: it holds a control character other than HTAB,
-    /// has an empty name and value, or its name and value exceed [`MAX_NAME_VALUE`] bytes.
+    /// has an empty name and value, its name and value exceed [`MAX_NAME_VALUE`] bytes, or
+    /// it is nameless with a value starting with `__Secure-` or `__Host-` (any case).
     Ignored,
     /// A cookie: its cookie-name (possibly empty: a nameless cookie) and cookie-value.
     Cookie {
@@ -34,7 +35,9 @@ pub enum SetCookie<'a> {
 /// 3. without `=` the cookie-name is **empty** and the whole pair is the cookie-value,
 ///    otherwise the name is the text before the first `=`;
 /// 4. SP and HTAB are trimmed from both;
-/// 5. an empty name *and* value, or 6. name + value over 4096 bytes, is ignored.
+/// 5. an empty name *and* value, or 6. name + value over 4096 bytes, is ignored;
+/// 7. so is a nameless cookie whose value starts with `__Secure-` or `__Host-` in any case
+///    (§5.7, storage model).
 ///
 /// Nothing is decoded: `%5Fga` is not `_ga`.
 ///
@@ -63,6 +66,15 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
     };
     let (name, value) = (trim_wsp(name), trim_wsp(value));
     if (name.is_empty() && value.is_empty()) || name.len() + value.len() > MAX_NAME_VALUE {
+        return SetCookie::Ignored;
+    }
+    // §5.7 (storage model): a nameless cookie whose value starts with `__Secure-` or
+    // `__Host-` (any case) is ignored, so it cannot pose as a prefixed cookie.
+    if name.is_empty()
+        && [&b"__secure-"[..], b"__host-"]
+            .iter()
+            .any(|p| starts_with_ci(value, p))
+    {
         return SetCookie::Ignored;
     }
     SetCookie::Cookie {
@@ -191,6 +203,10 @@ fn parse_plain_cookie_date(value: &[u8]) -> Option<i64> {
         return None;
     }
     parse_cookie_date(value)
+}
+
+fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
+    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// `Some(delta <= 0)` for a valid `Max-Age` value, `None` for one a browser ignores.

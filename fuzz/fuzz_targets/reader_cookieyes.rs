@@ -1,0 +1,10 @@
+//! The `CookieYes` consent reader on an arbitrary cookie-value, alone and duplicated (see
+//! `check_reader`: never panics, a duplicate never widens consent).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tower_cookie_consent::formats::CookieYes;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = tower_cookie_consent_fuzz::check_reader(&CookieYes::new(), data);
+});
