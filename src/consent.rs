@@ -57,10 +57,21 @@ impl CategorySet {
 
     /// The ids in the set, in index order.
     pub fn iter(self) -> impl Iterator<Item = CategoryId> {
-        (0..64u8)
-            .filter(move |i| self.0 & (1 << i) != 0)
-            .map(CategoryId)
+        set_bits(self.0, 0).map(CategoryId)
     }
+}
+
+/// The positions of the set bits of `bits`, plus `offset`, in increasing order: one step
+/// per set bit, not per bit.
+fn set_bits(mut bits: u64, offset: u8) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let i = bits.trailing_zeros() as u8;
+        bits &= bits - 1;
+        Some(offset + i)
+    })
 }
 
 /// A set of [`ServiceId`]s of one registry, stored as a 256-bit mask.
@@ -116,9 +127,11 @@ impl ServiceSet {
 
     /// The ids in the set, in index order.
     pub fn iter(&self) -> impl Iterator<Item = ServiceId> + '_ {
-        (0..=255u8)
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(word, &bits)| set_bits(bits, word as u8 * 64))
             .map(ServiceId)
-            .filter(move |id| self.contains(*id))
     }
 }
 
@@ -341,5 +354,28 @@ fn min_known(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_iterate_their_members_in_order() {
+        let mut c = CategorySet::EMPTY;
+        for i in [0u8, 5, 63] {
+            c.insert(CategoryId(i));
+        }
+        assert_eq!(c.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 5, 63]);
+        let mut s = ServiceSet::EMPTY;
+        for i in [0u8, 63, 64, 130, 255] {
+            s.insert(ServiceId(i));
+        }
+        assert_eq!(
+            s.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [0, 63, 64, 130, 255]
+        );
+        assert_eq!(ServiceSet::EMPTY.iter().count(), 0);
     }
 }

@@ -1,6 +1,11 @@
 //! The registry: every cookie the site may set, and how to judge one.
 
 use std::collections::HashMap;
+
+/// The maps looked up on every request. They are filled once, from the registry, and only
+/// read afterwards, so a fast hash that an attacker could target with collisions buys them
+/// nothing: a lookup cannot add entries. foldhash still seeds it per process.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 
 use aho_corasick::{
@@ -54,14 +59,14 @@ use crate::error::ConfigError;
 #[derive(Clone)]
 pub struct Registry {
     categories: Vec<Category>,
-    category_index: HashMap<String, CategoryId>,
+    category_index: FastMap<String, CategoryId>,
     services: Vec<String>,
-    service_index: HashMap<String, ServiceId>,
+    service_index: FastMap<String, ServiceId>,
     /// Services that appear in declarations of each category.
     services_by_category: Vec<ServiceSet>,
     declarations: Vec<Declaration>,
     resolved: Vec<Resolved>,
-    exact: HashMap<Box<[u8]>, u32>,
+    exact: FastMap<Box<[u8]>, u32>,
     prefixes: Option<(AhoCorasick, Vec<u32>)>,
     patterns: Option<Arc<Globs>>,
     sale_or_sharing: CategorySet,
@@ -611,7 +616,8 @@ impl RegistryBuilder {
                 limit: CategoryId::MAX,
             });
         }
-        let mut category_index = HashMap::with_capacity(categories.len());
+        let mut category_index: FastMap<String, CategoryId> =
+            FastMap::with_capacity_and_hasher(categories.len(), Default::default());
         let mut sale_or_sharing = CategorySet::EMPTY;
         for (index, category) in categories.iter().enumerate() {
             if category.id.trim().is_empty() {
@@ -629,10 +635,10 @@ impl RegistryBuilder {
         }
 
         let mut services: Vec<String> = Vec::new();
-        let mut service_index: HashMap<String, ServiceId> = HashMap::new();
+        let mut service_index: FastMap<String, ServiceId> = FastMap::default();
         let mut services_by_category = vec![ServiceSet::EMPTY; categories.len()];
         let mut resolved = Vec::with_capacity(declarations.len());
-        let mut exact: HashMap<Box<[u8]>, u32> = HashMap::new();
+        let mut exact: FastMap<Box<[u8]>, u32> = FastMap::default();
         let mut prefix_list: Vec<(&str, u32)> = Vec::new();
         let mut pattern_list: Vec<(String, u32)> = Vec::new();
         let mut seen_prefix: HashMap<&str, ()> = HashMap::new();

@@ -105,35 +105,34 @@ pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
 /// - a `Max-Age` or `Expires` value over [`MAX_ATTRIBUTE_VALUE`] bytes, which browsers
 ///   ignore, makes it not a deletion.
 pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
-    // Last Max-Age: Some(Some(non_positive)) valid, Some(None) invalid.
-    let mut max_age: Option<Option<bool>> = None;
-    let mut expires: Option<Option<i64>> = None;
+    // The last value of each attribute; parsed once, after the scan.
+    let mut max_age: Option<&[u8]> = None;
+    let mut expires: Option<&[u8]> = None;
     for av in attributes.split(|&b| b == b';') {
         let (name, value) = match av.iter().position(|&b| b == b'=') {
             Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
             None => (trim_wsp(av), &av[av.len()..]),
         };
-        let is_max_age = name.eq_ignore_ascii_case(b"max-age");
-        let is_expires = name.eq_ignore_ascii_case(b"expires");
-        if (is_max_age || is_expires) && value.len() > MAX_ATTRIBUTE_VALUE {
+        let slot = match name.len() {
+            7 if name.eq_ignore_ascii_case(b"max-age") => &mut max_age,
+            7 if name.eq_ignore_ascii_case(b"expires") => &mut expires,
+            _ => continue,
+        };
+        if value.len() > MAX_ATTRIBUTE_VALUE {
             return false;
         }
-        if is_max_age {
-            max_age = Some(parse_max_age(value));
-        } else if is_expires {
-            expires = Some(parse_plain_cookie_date(value));
-        }
+        *slot = Some(value);
     }
     match (max_age, expires) {
-        (Some(last), _) => last == Some(true),
-        (None, Some(Some(t))) => {
+        (Some(last), _) => parse_max_age(last) == Some(true),
+        (None, Some(last)) => parse_plain_cookie_date(last).is_some_and(|t| {
             let now = match now.duration_since(UNIX_EPOCH) {
                 Ok(d) => d.as_secs() as i64,
                 Err(_) => 0,
             };
             t < now
-        }
-        (None, _) => false,
+        }),
+        (None, None) => false,
     }
 }
 
