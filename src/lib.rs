@@ -55,7 +55,8 @@
 //! the first `;`, trimmed of SP and HTAB), then:
 //!
 //! 1. malformed strings a browser ignores, and nameless cookies, are removed;
-//! 2. deletions (`Max-Age` ≤ 0, or a past `Expires`) pass: deleting never tracks;
+//! 2. deletions (`Max-Age` ≤ 0, or a past `Expires`) pass: deleting never tracks. They are
+//!    judged strictly ([`is_deletion`]): a string any browser could store is a set;
 //! 3. the consent cookie passes;
 //! 4. a declared cookie passes when its consent is not required (strictly necessary, or
 //!    exempt), else when the visitor decided on its service, per that decision, else when
