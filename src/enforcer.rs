@@ -173,12 +173,12 @@ impl Enforcer {
     }
 
     fn is_fresh(&self, consent: &Consent, now: SystemTime) -> bool {
-        if let (Some(max_age), Some(ms)) = (self.max_consent_age, consent.timestamp_ms()) {
+        if let Some(ms) = consent.timestamp_ms() {
             let Some(given) = UNIX_EPOCH.checked_add(Duration::from_millis(ms)) else {
                 return false;
             };
             match now.duration_since(given) {
-                Ok(age) if age > max_age => return false,
+                Ok(age) if self.max_consent_age.is_some_and(|max| age > max) => return false,
                 Ok(_) => {}
                 // A choice "made" in the future: tolerate clock skew, not more.
                 Err(ahead) if ahead.duration() > MAX_CLOCK_SKEW => return false,
@@ -202,7 +202,11 @@ impl Enforcer {
 
     /// Judges one set-cookie-string: how a browser would read it (RFC 6265bis §5.6), then
     /// deletions pass, then [`judge`](Self::judge); a field that folds several cookies with
-    /// commas is refused if any of them is.
+    /// commas is refused if any of them is, and is never a deletion. A folded cookie is
+    /// recognised by a comma followed by `name=`; a comma followed by text without `=` (as
+    /// in an `Expires` date) is not one. So the consent cookie's own value must not hold
+    /// `,name=` (percent-encode its commas, as banners and CMPs normally do), or it is
+    /// refused as folded.
     pub fn judge_set_cookie(
         &self,
         set_cookie: &[u8],
@@ -227,7 +231,11 @@ impl Enforcer {
         if name.is_empty() {
             return (name, Verdict::new(false, Reason::Nameless, None));
         }
-        let verdict = if is_deletion(attributes, now) {
+        // A field folding several cookies is never a deletion: its last `Max-Age` or
+        // `Expires` may belong to a later cookie, which a splitting intermediary would not
+        // give the first one.
+        let folded = set_cookie.contains(&b',') && folded_names(set_cookie).next().is_some();
+        let verdict = if !folded && is_deletion(attributes, now) {
             Verdict::new(true, Reason::Deletion, None)
         } else {
             self.judge(name, consent)
@@ -265,7 +273,18 @@ impl Enforcer {
         if values.peek().is_none() {
             return summary;
         }
-        let now = SystemTime::now();
+        // Chromium shifts `Expires` by the response's `Date` (server clock skew): a date
+        // before `Date` but after our clock would be a set there, so take the earlier one.
+        let now = match headers
+            .get(http::header::DATE)
+            .and_then(|d| crate::set_cookie::parse_cookie_date(d.as_bytes()))
+        {
+            Some(date) => {
+                let date = UNIX_EPOCH + Duration::from_secs(date.max(0) as u64);
+                SystemTime::now().min(date)
+            }
+            None => SystemTime::now(),
+        };
         // Bit `i` set: the `i`th value (of the first 64) is refused; the removal pass below
         // reads it instead of judging the value again.
         let mut refused_bits = 0u64;

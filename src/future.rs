@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::{HeaderValue, Response};
+use http::{HeaderMap, HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
@@ -23,6 +23,8 @@ pin_project! {
         consent: Consent,
         // Empty (no allocation) unless the request carries cookies to delete.
         deletions: Vec<HeaderValue>,
+        // The request's `Cookie` and `Sec-GPC` fields, kept only when there are deletions.
+        request: HeaderMap,
     }
 }
 
@@ -32,12 +34,14 @@ impl<F> ResponseFuture<F> {
         enforcer: Arc<Enforcer>,
         consent: Consent,
         deletions: Vec<HeaderValue>,
+        request: HeaderMap,
     ) -> Self {
         Self {
             inner,
             enforcer,
             consent,
             deletions,
+            request,
         }
     }
 }
@@ -60,8 +64,12 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
-        this.enforcer
-            .finish_response(headers, &summary, std::mem::take(this.deletions));
+        this.enforcer.finish_response(
+            headers,
+            &summary,
+            std::mem::take(this.deletions),
+            this.request,
+        );
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }

@@ -1,11 +1,12 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::header::COOKIE;
+use http::{HeaderMap, Request, Response};
 use tower_service::Service;
 
 use crate::decision::ConsentDecision;
-use crate::enforcer::Enforcer;
+use crate::enforcer::{Enforcer, SEC_GPC};
 use crate::future::ResponseFuture;
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
@@ -85,6 +86,15 @@ where
         } else {
             Vec::new()
         };
+        // Withdrawal needs the request's cookies again when the response records a consent.
+        let mut request = HeaderMap::new();
+        if !deletions.is_empty() {
+            for name in [COOKIE, SEC_GPC] {
+                for value in req.headers().get_all(&name) {
+                    request.append(name.clone(), value.clone());
+                }
+            }
+        }
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);
@@ -96,6 +106,7 @@ where
             self.enforcer.clone(),
             consent,
             deletions,
+            request,
         )
     }
 }

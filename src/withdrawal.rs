@@ -336,10 +336,13 @@ impl Enforcer {
     /// [`vary_cookie`](Builder::vary_cookie) is on). Returns how many deletions were appended.
     ///
     /// A deletion equal, byte for byte, to a `Set-Cookie` already present is not repeated.
-    /// When the response sets the consent cookie (the visitor records a new choice, or the
-    /// site renews the cookie), that consent is read as the next request will carry it, and
-    /// only the deletions it refuses too are kept: a new grant is not wiped in the very
-    /// response that records it, and renewing the cookie never blocks withdrawal.
+    /// When the response sets or deletes the consent cookie (the visitor records a new
+    /// choice, or the site renews the cookie), the consent of the next request is read: the
+    /// `request` headers as the browser sent them (its `Cookie` fields and `Sec-GPC`), with
+    /// the response's consent cookies laid over them (the last of each name; a `Domain` or a
+    /// `Path` other than `/` is left out, as it may not come back). Only the deletions that
+    /// consent refuses too are kept: a new grant is not wiped in the very response that
+    /// records it, and renewing the cookie never blocks withdrawal.
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue, header::{SET_COOKIE, VARY}};
@@ -349,7 +352,9 @@ impl Enforcer {
     /// let enforcer = CookieConsentLayer::builder(registry).build_enforcer()?;
     /// let mut headers = HeaderMap::new();
     /// let deletion = HeaderValue::from_static("_ga=; Path=/; Max-Age=0");
-    /// let appended = enforcer.finish_response(&mut headers, &FilterSummary::default(), vec![deletion]);
+    /// let request = HeaderMap::new(); // the request's headers (its `Cookie` and `Sec-GPC`)
+    /// let appended =
+    ///     enforcer.finish_response(&mut headers, &FilterSummary::default(), vec![deletion], &request);
     /// assert_eq!(appended, 1);
     /// assert_eq!(headers[SET_COOKIE], "_ga=; Path=/; Max-Age=0");
     /// assert_eq!(headers[VARY], "Cookie");
@@ -360,11 +365,12 @@ impl Enforcer {
         headers: &mut HeaderMap,
         summary: &FilterSummary,
         deletions: Vec<HeaderValue>,
+        request: &HeaderMap,
     ) -> usize {
         let mut appended = 0;
         let mut deletions = deletions;
         if !deletions.is_empty() {
-            if let Some(new_consent) = self.consent_set_by(headers) {
+            if let Some(new_consent) = self.consent_set_by(headers, request) {
                 // The visitor is recording a choice (or the site renews the consent cookie):
                 // keep only the deletions that the new choice refuses too.
                 let before = deletions.len();
@@ -402,36 +408,64 @@ impl Enforcer {
         appended
     }
 
-    /// The consent that the response's own consent `Set-Cookie` values (not deletions) record,
-    /// read as the next request will carry them; `None` when the response sets none.
-    fn consent_set_by(&self, headers: &HeaderMap) -> Option<Consent> {
+    /// The consent the next request will carry when the response sets or deletes the consent
+    /// cookie: the request's own `Cookie` fields and `Sec-GPC` header, with the consent
+    /// cookies this response sets (the last one of each name; a deletion removes it) laid
+    /// over them. A consent `Set-Cookie` with a `Domain` attribute, or a `Path` other than
+    /// `/`, might not reach the next request and is left out. `None` when the response
+    /// changes no consent cookie.
+    fn consent_set_by(&self, headers: &HeaderMap, request: &HeaderMap) -> Option<Consent> {
         let now = std::time::SystemTime::now();
-        let mut cookie: Vec<u8> = Vec::new();
+        // (name, Some(value) set | None deleted), last one per name.
+        let mut changed: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
         for v in headers.get_all(SET_COOKIE) {
-            if let SetCookie::Cookie {
+            let SetCookie::Cookie {
                 name,
                 value,
                 attributes,
             } = parse_set_cookie(v.as_bytes())
+            else {
+                continue;
+            };
+            if self.judge(name, &Consent::undecided()).reason() != Reason::ConsentCookie
+                || !default_scope(attributes)
             {
-                let is_consent_cookie =
-                    self.judge(name, &Consent::undecided()).reason() == Reason::ConsentCookie;
-                if is_consent_cookie && !crate::set_cookie::is_deletion(attributes, now) {
-                    if !cookie.is_empty() {
-                        cookie.extend_from_slice(b"; ");
-                    }
-                    cookie.extend_from_slice(name);
-                    cookie.push(b'=');
-                    cookie.extend_from_slice(value);
-                }
+                continue;
+            }
+            let value = (!crate::set_cookie::is_deletion(attributes, now)).then_some(value);
+            match changed.iter_mut().find(|(n, _)| *n == name) {
+                Some(entry) => entry.1 = value,
+                None => changed.push((name, value)),
             }
         }
-        if cookie.is_empty() {
+        if changed.is_empty() {
             return None;
         }
-        let mut request = HeaderMap::new();
-        request.insert(COOKIE, HeaderValue::from_bytes(&cookie).ok()?);
-        Some(self.read_consent_at(&request, now))
+        let mut next = HeaderMap::new();
+        for field in request.get_all(COOKIE) {
+            let kept: Vec<&[u8]> = segments(field.as_bytes())
+                .filter(|pair| {
+                    pair_name(pair).is_none_or(|n| !changed.iter().any(|(c, _)| *c == n))
+                })
+                .collect();
+            if !kept.is_empty() {
+                next.append(
+                    COOKIE,
+                    HeaderValue::from_bytes(&kept.join(&b"; "[..])).ok()?,
+                );
+            }
+        }
+        let set: Vec<Vec<u8>> = changed
+            .iter()
+            .filter_map(|(name, value)| value.map(|v| [*name, b"=", v].concat()))
+            .collect();
+        if !set.is_empty() {
+            next.append(COOKIE, HeaderValue::from_bytes(&set.join(&b"; "[..])).ok()?);
+        }
+        for gpc in request.get_all(crate::enforcer::SEC_GPC) {
+            next.append(crate::enforcer::SEC_GPC, gpc.clone());
+        }
+        Some(self.read_consent_at(&next, now))
     }
 
     /// Removes from the request's `Cookie` field(s) every cookie-pair `consent` does not
@@ -723,6 +757,19 @@ fn registrable_len(host: &str) -> Option<usize> {
         return None;
     }
     psl::domain(host.as_bytes()).map(|d| d.as_bytes().len())
+}
+
+/// Whether a set-cookie-string's attributes keep the default scope a consent cookie is read
+/// in: no `Domain`, and no `Path` other than `/`.
+fn default_scope(attributes: &[u8]) -> bool {
+    attributes.split(|&b| b == b';').all(|av| {
+        let (name, value) = match av.iter().position(|&b| b == b'=') {
+            Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
+            None => (trim_wsp(av), &av[av.len()..]),
+        };
+        !name.eq_ignore_ascii_case(b"domain")
+            && (!name.eq_ignore_ascii_case(b"path") || value == b"/")
+    })
 }
 
 /// Whether `name` starts with `prefix`, ASCII case-insensitively (RFC 6265bis §4.1.3).

@@ -34,9 +34,11 @@ const DECISION_INSERT_ALLOCATIONS: u64 = 3;
 const REMOVAL_ALLOCATIONS: u64 = 0;
 
 /// At most this many allocations are added by withdrawal (on by default) for one stored
-/// refused cookie: the list of deletions, the deletion's set-cookie-string, and growing the
-/// response header map for it and for `Vary: Cookie` (4 measured with http 1.5).
-const WITHDRAWAL_ALLOCATIONS: u64 = 4;
+/// refused cookie: the list of deletions, the deletion's set-cookie-string, growing the
+/// response header map for it and for `Vary: Cookie`, and a small map keeping the request's
+/// `Cookie` and `Sec-GPC` fields (needed if the response records a consent) (6 measured with
+/// http 1.5).
+const WITHDRAWAL_ALLOCATIONS: u64 = 6;
 
 fn registry() -> Registry {
     Registry::builder()

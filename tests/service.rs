@@ -803,3 +803,70 @@ fn among_patterns_the_first_declared_that_matches_the_whole_name_wins() {
     assert_eq!(purpose(&r, "abcd").as_deref(), Some("second"));
     assert_eq!(purpose(&r, "abc").as_deref(), Some("first"));
 }
+
+#[tokio::test]
+async fn an_expires_before_the_response_date_but_after_our_clock_is_a_set() {
+    // Chromium stores `Expires` shifted by (its clock - the response's `Date`): with a `Date`
+    // in 2000, an `Expires` in 2012 lies in its future, so this is a set, not a deletion.
+    let svc = ServiceBuilder::new()
+        .layer(CookieConsentLayer::new(registry()).unwrap())
+        .service(service_fn(|_req: Request<()>| async {
+            Ok::<_, Infallible>(
+                Response::builder()
+                    .header(http::header::DATE, "Sat, 01 Jan 2000 00:00:00 GMT")
+                    .header(
+                        SET_COOKIE,
+                        "_fbp=fb.1.2; Path=/; Expires=Sun, 01 Jan 2012 00:00:00 GMT",
+                    )
+                    .header(
+                        SET_COOKIE,
+                        "_ga=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                    )
+                    .body(())
+                    .unwrap(),
+            )
+        }));
+    let response = svc.oneshot(Request::new(())).await.unwrap();
+    let values: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
+    assert_eq!(
+        values,
+        ["_ga=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
+    );
+}
+
+#[test]
+fn a_folded_field_never_borrows_a_later_cookies_deletion() {
+    let enforcer = CookieConsentLayer::builder(registry())
+        .build_enforcer()
+        .unwrap();
+    let now = std::time::SystemTime::now();
+    let undecided = tower_cookie_consent::Consent::undecided();
+    for folded in [
+        &b"_ga=GA1.2.3; Path=/, cookies_preferences=; Max-Age=0"[..],
+        b"_ga=GA1.2.3, sessionid=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    ] {
+        let verdict = enforcer.judge_set_cookie(folded, &undecided, now);
+        assert!(!verdict.is_allowed(), "{}", String::from_utf8_lossy(folded));
+    }
+}
+
+#[test]
+fn a_time_of_choice_far_in_the_future_is_not_a_choice_even_without_a_maximum_age() {
+    let enforcer = CookieConsentLayer::builder(registry())
+        .max_consent_age(None)
+        .build_enforcer()
+        .unwrap();
+    let now = std::time::SystemTime::now();
+    let ms =
+        |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let read = |at: u128| {
+        let mut headers = http::HeaderMap::new();
+        let value = prefs(&format!(r#"{{"statistics":true,"timestamp":{at}}}"#));
+        headers.insert(COOKIE, HeaderValue::from_str(&value).unwrap());
+        enforcer.read_consent_at(&headers, now).state()
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    assert_eq!(read(ms(now + 400 * day)), ConsentState::Undecided);
+    assert_eq!(read(ms(now + day / 2)), ConsentState::Decided);
+    assert_eq!(read(ms(now - 4000 * day)), ConsentState::Decided);
+}

@@ -948,3 +948,80 @@ async fn http1_host_header_with_port() {
         ]
     );
 }
+
+// ---- The response records a consent: deletions judged on the next request's consent ------
+
+/// Runs a request holding `_ga` (statistics) and `_fbp` (marketing) under `cookie`, whose
+/// response sets `set`, and returns the deletions appended.
+async fn deletions_after(cookie: &str, gpc: bool, set: &[&'static str]) -> Vec<String> {
+    let mut req = request("localhost", &[&format!("{cookie}; _ga=1; _fbp=2")]);
+    if gpc {
+        req.headers_mut()
+            .insert("sec-gpc", http::HeaderValue::from_static("1"));
+    }
+    let headers = run_with(&layer(|b| b), req, set, &[], Seen::default()).await;
+    set_cookies(&headers)
+        .into_iter()
+        .filter(|v| v.contains("Max-Age=0") && !v.starts_with("cookies_preferences"))
+        .map(|v| v.split('=').next().unwrap().to_owned())
+        .collect()
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+#[tokio::test]
+async fn renewing_a_granting_consent_keeps_the_deletions_gpc_refuses() {
+    let grant = ACCEPT_ALL.split_once('=').unwrap().1;
+    let renewal = leak(format!(
+        "cookies_preferences={grant}; Path=/; Max-Age=15552000"
+    ));
+    // Sec-GPC: 1 refuses marketing on every request, whatever the cookie says.
+    assert_eq!(
+        deletions_after(ACCEPT_ALL, true, &[renewal]).await,
+        ["_fbp"]
+    );
+    assert!(deletions_after(ACCEPT_ALL, false, &[renewal])
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_consent_set_then_deleted_in_the_same_response_grants_nothing() {
+    let grant = ACCEPT_ALL.split_once('=').unwrap().1;
+    let set = leak(format!("cookies_preferences={grant}; Path=/"));
+    let deleted = "cookies_preferences=; Path=/; Max-Age=0";
+    assert_eq!(
+        deletions_after(REFUSE_ALL, false, &[set, deleted]).await,
+        ["_ga", "_fbp"]
+    );
+}
+
+#[tokio::test]
+async fn a_consent_cookie_that_may_not_come_back_changes_nothing() {
+    let grant = ACCEPT_ALL.split_once('=').unwrap().1;
+    for scope in ["; Domain=other.org", "; Path=/nowhere"] {
+        let set = leak(format!("cookies_preferences={grant}{scope}"));
+        assert_eq!(
+            deletions_after(REFUSE_ALL, false, &[set]).await,
+            ["_ga", "_fbp"],
+            "{scope}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_last_consent_cookie_of_the_response_is_the_one_read() {
+    let grant = ACCEPT_ALL.split_once('=').unwrap().1;
+    let refuse = REFUSE_ALL.split_once('=').unwrap().1;
+    let first = leak(format!("cookies_preferences={refuse}; Path=/"));
+    let last = leak(format!("cookies_preferences={grant}; Path=/"));
+    assert!(deletions_after(REFUSE_ALL, false, &[first, last])
+        .await
+        .is_empty());
+    assert_eq!(
+        deletions_after(REFUSE_ALL, false, &[last, first]).await,
+        ["_ga", "_fbp"]
+    );
+}
