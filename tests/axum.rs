@@ -9,9 +9,9 @@
 
 #![cfg(feature = "axum")]
 
-use std::future::Future;
+mod http_common;
+
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, ETAG, HOST, LOCATION, SET_COOKIE};
@@ -19,17 +19,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, 
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, TcpStream};
+use http_body_util::Full;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_cookie_consent::{ConsentDecision, CookieConsentLayer, Declaration, Registry};
 
-/// `{"functional":true,"statistics":false}` (marketing: no decision), percent-encoded as
-/// `encodeURIComponent` writes it.
-const CONSENT: &str =
-    "cookies_preferences=%7B%22functional%22%3Atrue%2C%22statistics%22%3Afalse%7D";
+use http_common::{bounded, send_request, set_cookies, Proto, CONSENT};
 
 /// What every route tries to set, in this order.
 const SET_COOKIES: [&str; 5] = [
@@ -181,20 +177,6 @@ impl Drop for TestServer {
     }
 }
 
-/// Every network step is bounded: a hang fails the test instead of stalling the run.
-async fn bounded<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("timed out")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Proto {
-    Http1,
-    /// HTTP/2 over cleartext TCP, prior knowledge (no upgrade).
-    H2c,
-}
-
 /// Sends one request on a fresh connection; returns the response head and the whole body.
 async fn send(
     addr: SocketAddr,
@@ -222,57 +204,6 @@ async fn send(
         .body(Full::new(Bytes::from_static(body)))
         .expect("valid request");
     send_request(addr, proto, request).await
-}
-
-/// Sends `request` on a fresh connection of `proto`.
-async fn send_request(
-    addr: SocketAddr,
-    proto: Proto,
-    request: Request<Full<Bytes>>,
-) -> (axum::http::response::Parts, Bytes) {
-    let stream = bounded(TcpStream::connect(addr)).await.expect("connect");
-    let io = TokioIo::new(stream);
-    let (response, connection) = match proto {
-        Proto::Http1 => {
-            let (mut sender, connection) = bounded(hyper::client::conn::http1::handshake(io))
-                .await
-                .expect("h1 handshake");
-            let connection = tokio::spawn(connection);
-            (bounded(sender.send_request(request)).await, connection)
-        }
-        Proto::H2c => {
-            let (mut sender, connection) = bounded(hyper::client::conn::http2::handshake(
-                TokioExecutor::new(),
-                io,
-            ))
-            .await
-            .expect("h2 handshake");
-            let connection = tokio::spawn(connection);
-            (bounded(sender.send_request(request)).await, connection)
-        }
-    };
-    let response = response.expect("response");
-    let (parts, body) = response.into_parts();
-    let body = bounded(body.collect()).await.expect("body").to_bytes();
-    // The sender is gone: the connection closes; do not leave its task behind.
-    connection.abort();
-    let expected = match proto {
-        Proto::Http1 => Version::HTTP_11,
-        Proto::H2c => Version::HTTP_2,
-    };
-    assert_eq!(
-        parts.version, expected,
-        "the protocol under test was not used"
-    );
-    (parts, body)
-}
-
-fn set_cookies(headers: &HeaderMap) -> Vec<&str> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().expect("ascii set-cookie"))
-        .collect()
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {
