@@ -5,27 +5,25 @@
 //! The stack has a cookie-setting layer *inside* the consent layer, as a session or CSRF
 //! layer would be: its `Set-Cookie` values are judged like the handler's.
 
+mod http_common;
+
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceBuilder;
-use tower_cookie_consent::{ConsentDecision, CookieConsentLayer, Declaration, Registry};
+use tower_cookie_consent::ConsentDecision;
 
-/// `{"functional":true,"statistics":false}`, percent-encoded.
-const CONSENT: &str =
-    "cookies_preferences=%7B%22functional%22%3Atrue%2C%22statistics%22%3Afalse%7D";
+use http_common::{consent_layer, send_request, set_cookies, Proto, CONSENT};
 
 /// Set by the inner "session" layer on every response.
 const SESSION: &str = "sessionid=s3cr3t; HttpOnly; Path=/";
@@ -38,22 +36,6 @@ const HANDLER_COOKIES: [&str; 3] = [
     "_fbp=fb.1.1.1; Path=/", // marketing
     "promo_seen=1",          // unknown
 ];
-
-fn consent_layer() -> CookieConsentLayer {
-    let registry = Registry::builder()
-        .default_categories()
-        .cookie(Declaration::exact("sessionid").category("necessary"))
-        .cookie(Declaration::exact("lang").category("functional"))
-        .cookie(
-            Declaration::exact("_ga")
-                .category("statistics")
-                .service("ga"),
-        )
-        .cookie(Declaration::exact("_fbp").category("marketing"))
-        .build()
-        .expect("valid registry");
-    CookieConsentLayer::new(registry).expect("valid layer")
-}
 
 /// Echoes the body, reports what the layer decided (read from the request extensions: no
 /// framework needed) and sets [`HANDLER_COOKIES`]. `/status/<code>` answers with that status.
@@ -140,18 +122,6 @@ impl Drop for TestServer {
     }
 }
 
-async fn bounded<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("timed out")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Proto {
-    Http1,
-    H2c,
-}
-
 /// Sends one request on a fresh connection; returns the response head and the whole body.
 async fn send(
     addr: SocketAddr,
@@ -161,8 +131,6 @@ async fn send(
     headers: &[(&str, &str)],
     body: Bytes,
 ) -> (http::response::Parts, Bytes) {
-    let stream = bounded(TcpStream::connect(addr)).await.expect("connect");
-    let io = TokioIo::new(stream);
     let mut request = Request::builder().method(method);
     request = match proto {
         Proto::Http1 => request.uri(path).header(HOST, addr.to_string()),
@@ -174,45 +142,7 @@ async fn send(
         request = request.header(*name, *value);
     }
     let request = request.body(Full::new(body)).expect("valid request");
-    let (response, connection) = match proto {
-        Proto::Http1 => {
-            let (mut sender, connection) = bounded(hyper::client::conn::http1::handshake(io))
-                .await
-                .expect("h1 handshake");
-            let connection = tokio::spawn(connection);
-            (bounded(sender.send_request(request)).await, connection)
-        }
-        Proto::H2c => {
-            let (mut sender, connection) = bounded(hyper::client::conn::http2::handshake(
-                TokioExecutor::new(),
-                io,
-            ))
-            .await
-            .expect("h2 handshake");
-            let connection = tokio::spawn(connection);
-            (bounded(sender.send_request(request)).await, connection)
-        }
-    };
-    let (parts, body) = response.expect("response").into_parts();
-    let body = bounded(body.collect()).await.expect("body").to_bytes();
-    connection.abort();
-    let expected = match proto {
-        Proto::Http1 => Version::HTTP_11,
-        Proto::H2c => Version::HTTP_2,
-    };
-    assert_eq!(
-        parts.version, expected,
-        "the protocol under test was not used"
-    );
-    (parts, body)
-}
-
-fn set_cookies(headers: &HeaderMap) -> Vec<&str> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().expect("ascii set-cookie"))
-        .collect()
+    send_request(addr, proto, request).await
 }
 
 /// A body large enough to span many HTTP/2 DATA frames and flow-control windows.
