@@ -7,12 +7,13 @@
 //! No protoc: the messages derive `prost::Message` by hand and the service routes by path
 //! with `tonic::server::Grpc` and `tonic_prost::ProstCodec`, as generated code does.
 
+mod http_common;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use http::uri::PathAndQuery;
 use tokio::net::TcpListener;
@@ -25,12 +26,10 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Code, Status};
 use tonic_prost::ProstCodec;
-use tower_cookie_consent::{ConsentDecision, CookieConsentLayer, Declaration, Registry};
+use tower_cookie_consent::ConsentDecision;
 use tower_service::Service;
 
-/// `{"functional":true,"statistics":false}`, percent-encoded.
-const CONSENT: &str =
-    "cookies_preferences=%7B%22functional%22%3Atrue%2C%22statistics%22%3Afalse%7D";
+use http_common::{bounded, consent_layer, CONSENT};
 
 const SERVICE: &str = "consent.test.Visits";
 const METHOD_PATH: &str = "/consent.test.Visits/Visit";
@@ -60,22 +59,6 @@ struct VisitReply {
     /// What the handler read from the `ConsentDecision` in the request extensions.
     #[prost(string, tag = "2")]
     decision: String,
-}
-
-fn consent_layer() -> CookieConsentLayer {
-    let registry = Registry::builder()
-        .default_categories()
-        .cookie(Declaration::exact("sessionid").category("necessary"))
-        .cookie(Declaration::exact("lang").category("functional"))
-        .cookie(
-            Declaration::exact("_ga")
-                .category("statistics")
-                .service("ga"),
-        )
-        .cookie(Declaration::exact("_fbp").category("marketing"))
-        .build()
-        .expect("valid registry");
-    CookieConsentLayer::new(registry).expect("valid layer")
 }
 
 fn cookie_metadata() -> MetadataMap {
@@ -197,12 +180,6 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-async fn bounded<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("timed out")
 }
 
 /// Calls the method with `cookie` metadata fields (each one a separate HTTP/2 field).
