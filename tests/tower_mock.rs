@@ -2,10 +2,11 @@
 //! inner service's readiness, inner errors pass through unchanged, and a clone shares the
 //! enforcer instead of copying it.
 
+mod http_common;
+
 use std::fmt;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Duration;
 
 use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{Request, Response, StatusCode};
@@ -15,9 +16,7 @@ use tower_cookie_consent::{
 use tower_layer::Layer;
 use tower_test::mock;
 
-/// `{"functional":true,"statistics":false}`, percent-encoded as `encodeURIComponent` does.
-const CONSENT: &str =
-    "cookies_preferences=%7B%22functional%22%3Atrue%2C%22statistics%22%3Afalse%7D";
+use http_common::{bounded, CONSENT};
 
 fn layer() -> CookieConsentLayer {
     let registry = Registry::builder()
@@ -48,13 +47,6 @@ impl fmt::Display for InnerError {
 }
 
 impl std::error::Error for InnerError {}
-
-/// Bounds every await: a hang is a failure, not a stuck test run.
-async fn bounded<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("timed out")
-}
 
 #[tokio::test]
 async fn poll_ready_is_the_inner_readiness() {

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests that run the layer behind a real server over TCP
-//! (`axum`, `hyper`, `tonic`): the consent cookie they send, a bound on every network step,
-//! a small registry, and a hyper client for HTTP/1.1 and h2c.
+//! (`axum`, `hyper`, `tonic`) and by `tower_mock`: the consent cookie they send, a bound on
+//! every await, a small registry, and a hyper client for HTTP/1.1 and h2c.
 
 #![allow(dead_code)] // Each test binary uses some of them.
 
