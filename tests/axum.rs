@@ -14,7 +14,7 @@ mod http_common;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, COOKIE, ETAG, HOST, LOCATION, SET_COOKIE};
+use axum::http::header::{CONTENT_TYPE, COOKIE, ETAG, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 use axum::routing::get;
 use axum::Router;
@@ -177,7 +177,7 @@ impl Drop for TestServer {
     }
 }
 
-/// Sends one request on a fresh connection; returns the response head and the whole body.
+/// [`http_common::send`] with a static body.
 async fn send(
     addr: SocketAddr,
     proto: Proto,
@@ -186,24 +186,7 @@ async fn send(
     headers: &[(&str, &str)],
     body: &'static [u8],
 ) -> (axum::http::response::Parts, Bytes) {
-    let mut request = Request::builder().method(method);
-    request = match proto {
-        Proto::Http1 => request
-            .uri(path)
-            .version(Version::HTTP_11)
-            .header(HOST, addr.to_string()),
-        Proto::H2c => request
-            .uri(format!("http://{addr}{path}"))
-            .version(Version::HTTP_2),
-    };
-    for (name, value) in headers {
-        // `header` appends: a repeated name makes separate fields.
-        request = request.header(*name, *value);
-    }
-    let request = request
-        .body(Full::new(Bytes::from_static(body)))
-        .expect("valid request");
-    send_request(addr, proto, request).await
+    http_common::send(addr, proto, method, path, headers, Bytes::from_static(body)).await
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {

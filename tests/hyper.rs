@@ -11,8 +11,8 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
-use http::{HeaderValue, Method, Request, Response, StatusCode, Version};
+use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -23,7 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceBuilder;
 use tower_cookie_consent::ConsentDecision;
 
-use http_common::{consent_layer, send_request, set_cookies, Proto, CONSENT};
+use http_common::{consent_layer, send, set_cookies, Proto, CONSENT};
 
 /// Set by the inner "session" layer on every response.
 const SESSION: &str = "sessionid=s3cr3t; HttpOnly; Path=/";
@@ -120,29 +120,6 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// Sends one request on a fresh connection; returns the response head and the whole body.
-async fn send(
-    addr: SocketAddr,
-    proto: Proto,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Bytes,
-) -> (http::response::Parts, Bytes) {
-    let mut request = Request::builder().method(method);
-    request = match proto {
-        Proto::Http1 => request.uri(path).header(HOST, addr.to_string()),
-        Proto::H2c => request
-            .uri(format!("http://{addr}{path}"))
-            .version(Version::HTTP_2),
-    };
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = request.body(Full::new(body)).expect("valid request");
-    send_request(addr, proto, request).await
 }
 
 /// A body large enough to span many HTTP/2 DATA frames and flow-control windows.

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::SET_COOKIE;
-use http::{HeaderMap, Request, Version};
+use http::header::{HOST, SET_COOKIE};
+use http::{HeaderMap, Method, Request, Version};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
@@ -51,6 +51,33 @@ pub(crate) enum Proto {
     Http1,
     /// HTTP/2 over cleartext TCP, prior knowledge (no upgrade).
     H2c,
+}
+
+/// Sends one request on a fresh connection; returns the response head and the whole body.
+pub(crate) async fn send(
+    addr: SocketAddr,
+    proto: Proto,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> (http::response::Parts, Bytes) {
+    let mut request = Request::builder().method(method);
+    request = match proto {
+        Proto::Http1 => request
+            .uri(path)
+            .version(Version::HTTP_11)
+            .header(HOST, addr.to_string()),
+        Proto::H2c => request
+            .uri(format!("http://{addr}{path}"))
+            .version(Version::HTTP_2),
+    };
+    for (name, value) in headers {
+        // `header` appends: a repeated name makes separate fields.
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::new(body)).expect("valid request");
+    send_request(addr, proto, request).await
 }
 
 /// Sends `request` on a fresh connection of `proto`; returns the response head and the
