@@ -194,14 +194,28 @@ impl Enforcer {
     /// Judges one cookie-name as a set (not a deletion): the consent cookie always passes,
     /// the rest follows [`Registry::judge`] with the enforcer's unknown-cookie policy.
     pub fn judge(&self, cookie_name: &[u8], consent: &Consent) -> Verdict {
-        if !cookie_name.is_empty() && self.consent_cookies.iter().any(|n| **n == *cookie_name) {
+        if self.is_consent_cookie(cookie_name) {
             return Verdict::new(true, Reason::ConsentCookie, None);
         }
         self.registry.judge(cookie_name, consent, self.unknown)
     }
 
+    /// Whether `cookie_name` is one the reader reads consent from.
+    pub(crate) fn is_consent_cookie(&self, cookie_name: &[u8]) -> bool {
+        !cookie_name.is_empty() && self.consent_cookies.iter().any(|n| **n == *cookie_name)
+    }
+
+    /// Whether a set-cookie-string may set a consent cookie: its first bytes (after SP/HTAB)
+    /// are a consent cookie-name. A cheap test before [`parse_set_cookie`].
+    pub(crate) fn may_set_consent_cookie(&self, set_cookie: &[u8]) -> bool {
+        let s = crate::cookie_header::trim_wsp(set_cookie);
+        self.consent_cookies.iter().any(|n| s.starts_with(n))
+    }
+
     /// Judges one set-cookie-string: how a browser would read it (RFC 6265bis §5.6), then
-    /// deletions pass, then [`judge`](Self::judge); a field that folds several cookies with
+    /// [`judge`](Self::judge) on its cookie-name; a refused cookie still passes when the
+    /// set-cookie-string deletes it ([`Reason::Deletion`]; `now` is the time an `Expires`
+    /// must be before); a field that folds several cookies with
     /// commas is refused if any of them is, and is never a deletion. A folded cookie is
     /// recognised by a comma followed by `name=`; a comma followed by text without `=` (as
     /// in an `Expires` date) is not one. So the consent cookie's own value must not hold
@@ -213,14 +227,15 @@ impl Enforcer {
         consent: &Consent,
         now: SystemTime,
     ) -> Verdict {
-        self.judge_parsed(set_cookie, consent, now).1
+        self.judge_parsed(set_cookie, consent, &mut Clock::fixed(now))
+            .1
     }
 
     fn judge_parsed<'v>(
         &self,
         set_cookie: &'v [u8],
         consent: &Consent,
-        now: SystemTime,
+        clock: &mut Clock<'_>,
     ) -> (&'v [u8], Verdict) {
         let SetCookie::Cookie {
             name, attributes, ..
@@ -231,25 +246,29 @@ impl Enforcer {
         if name.is_empty() {
             return (name, Verdict::new(false, Reason::Nameless, None));
         }
-        // A field folding several cookies is never a deletion: its last `Max-Age` or
-        // `Expires` may belong to a later cookie, which a splitting intermediary would not
-        // give the first one.
-        let folded = set_cookie.contains(&b',') && folded_names(set_cookie).next().is_some();
-        let verdict = if !folded && is_deletion(attributes, now) {
-            Verdict::new(true, Reason::Deletion, None)
-        } else {
-            self.judge(name, consent)
-        };
-        if verdict.is_allowed() && set_cookie.contains(&b',') {
-            for other in folded_names(set_cookie) {
-                let v = self.judge(other, consent);
-                if !v.is_allowed() {
-                    return (
-                        name,
-                        Verdict::new(false, Reason::Folded, v.declaration_raw()),
-                    );
+        let has_comma = memchr::memchr(b',', set_cookie).is_some();
+        let verdict = self.judge(name, consent);
+        if verdict.is_allowed() {
+            if has_comma {
+                for other in folded_names(set_cookie) {
+                    let v = self.judge(other, consent);
+                    if !v.is_allowed() {
+                        return (
+                            name,
+                            Verdict::new(false, Reason::Folded, v.declaration_raw()),
+                        );
+                    }
                 }
             }
+            return (name, verdict);
+        }
+        // Refused as a set; a deletion still passes (deleting never tracks), unless the
+        // field folds several cookies: its last `Max-Age` or `Expires` may belong to a later
+        // cookie, which a splitting intermediary would not give the first one. Only refused
+        // values pay for reading the attributes (and the clock).
+        let folded = has_comma && folded_names(set_cookie).next().is_some();
+        if !folded && is_deletion(attributes, clock.now()) {
+            return (name, Verdict::new(true, Reason::Deletion, None));
         }
         (name, verdict)
     }
@@ -273,24 +292,13 @@ impl Enforcer {
         if values.peek().is_none() {
             return summary;
         }
-        // Chromium shifts `Expires` by the response's `Date` (server clock skew): a date
-        // before `Date` but after our clock would be a set there, so take the earlier one.
-        let now = match headers
-            .get(http::header::DATE)
-            .and_then(|d| crate::set_cookie::parse_cookie_date(d.as_bytes()))
-        {
-            Some(date) => {
-                let date = UNIX_EPOCH + Duration::from_secs(date.max(0) as u64);
-                SystemTime::now().min(date)
-            }
-            None => SystemTime::now(),
-        };
+        let mut clock = Clock::of_response(headers);
         // Bit `i` set: the `i`th value (of the first 64) is refused; the removal pass below
         // reads it instead of judging the value again.
         let mut refused_bits = 0u64;
         for (i, value) in values.enumerate() {
             summary.judged += 1;
-            let (name, verdict) = self.judge_parsed(value.as_bytes(), consent, now);
+            let (name, verdict) = self.judge_parsed(value.as_bytes(), consent, &mut clock);
             if !verdict.is_allowed() {
                 if i < 64 {
                     refused_bits |= 1 << i;
@@ -321,6 +329,12 @@ impl Enforcer {
         if summary.refused == 0 || self.report_only {
             return summary;
         }
+        // Values past the 64th are judged again below, at the same time; the clock must stop
+        // borrowing the headers first.
+        let mut clock = match summary.judged > 64 {
+            true => Clock::fixed(clock.now()),
+            false => Clock::fixed(UNIX_EPOCH),
+        };
         if let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) {
             // `HeaderMap` has no `retain`: move the kept values out (in the order `get_all`
             // gave them), remove the field, and append them back. Up to `INLINE_KEPT` kept
@@ -334,7 +348,7 @@ impl Enforcer {
                 let allowed = if i < 64 {
                     refused_bits & (1 << i) == 0
                 } else {
-                    self.judge_parsed(value.as_bytes(), consent, now)
+                    self.judge_parsed(value.as_bytes(), consent, &mut clock)
                         .1
                         .is_allowed()
                 };
@@ -347,10 +361,19 @@ impl Enforcer {
                     kept += 1;
                 }
             }
-            entry.remove();
             summary.removed = summary.judged - kept;
-            for value in inline.into_iter().flatten().chain(spilled) {
-                headers.append(SET_COOKIE, value);
+            // Replace the field's values through the entry: no second hash of the name.
+            let mut kept = inline.into_iter().flatten().chain(spilled);
+            match kept.next() {
+                Some(first) => {
+                    entry.insert(first);
+                    for value in kept {
+                        entry.append(value);
+                    }
+                }
+                None => {
+                    entry.remove();
+                }
             }
         }
         summary
@@ -376,6 +399,44 @@ impl Enforcer {
 
 /// Whether a `Sec-GPC` field is exactly `1` (Global Privacy Control, §3.2 of the GPC
 /// specification); any other value is ignored.
+/// The time a refused set-cookie-string is judged against as a deletion, read only when one
+/// is: the earlier of the system clock and the response's `Date` (Chromium shifts `Expires`
+/// by the server's clock skew, so a date before `Date` but after our clock would be a set
+/// there).
+pub(crate) struct Clock<'h> {
+    date: Option<&'h HeaderValue>,
+    now: Option<SystemTime>,
+}
+
+impl<'h> Clock<'h> {
+    pub(crate) fn fixed(now: SystemTime) -> Self {
+        Self {
+            date: None,
+            now: Some(now),
+        }
+    }
+
+    pub(crate) fn of_response(headers: &'h HeaderMap) -> Self {
+        Self {
+            date: headers.get(http::header::DATE),
+            now: None,
+        }
+    }
+
+    pub(crate) fn now(&mut self) -> SystemTime {
+        *self.now.get_or_insert_with(|| {
+            let now = SystemTime::now();
+            match self
+                .date
+                .and_then(|d| crate::set_cookie::parse_cookie_date(d.as_bytes()))
+            {
+                Some(date) => now.min(UNIX_EPOCH + Duration::from_secs(date.max(0) as u64)),
+                None => now,
+            }
+        })
+    }
+}
+
 fn gpc_requested(headers: &HeaderMap) -> bool {
     headers
         .get_all(SEC_GPC)

@@ -422,8 +422,9 @@ pub enum Reason {
     /// The set-cookie-string is one a browser ignores (a control character, or name and value
     /// over 4096 bytes; RFC 6265bis §5.6); it is removed.
     Malformed,
-    /// The Set-Cookie deletes the cookie (`Max-Age` ≤ 0 or `Expires` in the past); deleting
-    /// never tracks, so it passes.
+    /// The Set-Cookie deletes a cookie that would otherwise be refused (`Max-Age` ≤ 0 or
+    /// `Expires` in the past); deleting never tracks, so it passes. A deletion of a cookie
+    /// that is allowed anyway reports the reason it is allowed.
     Deletion,
     /// The cookie is the consent cookie the layer reads; it always passes.
     ConsentCookie,

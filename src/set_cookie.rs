@@ -108,7 +108,23 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
     // The last value of each attribute; parsed once, after the scan.
     let mut max_age: Option<&[u8]> = None;
     let mut expires: Option<&[u8]> = None;
-    for av in attributes.split(|&b| b == b';') {
+    let mut rest = Some(attributes);
+    while let Some(r) = rest {
+        let av = match memchr::memchr(b';', r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                &r[..i]
+            }
+            None => {
+                rest = None;
+                r
+            }
+        };
+        // Only `Max-Age` and `Expires` matter: skip the others by their first letter.
+        let first = av.iter().find(|&&b| b != b' ' && b != b'\t');
+        if !first.is_some_and(|&b| matches!(b | 0x20, b'm' | b'e')) {
+            continue;
+        }
         let (name, value) = match av.iter().position(|&b| b == b'=') {
             Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
             None => (trim_wsp(av), &av[av.len()..]),
@@ -321,10 +337,7 @@ fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
 /// nameless cookie) included.
 pub(crate) fn folded_names(attributes_and_value: &[u8]) -> impl Iterator<Item = &[u8]> {
     let s = attributes_and_value;
-    s.iter().enumerate().filter_map(move |(i, &b)| {
-        if b != b',' {
-            return None;
-        }
+    memchr::memchr_iter(b',', s).filter_map(move |i| {
         let after = &s[i + 1..];
         let segment = match after.iter().position(|&b| b == b';' || b == b',') {
             Some(j) => &after[..j],

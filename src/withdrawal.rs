@@ -13,7 +13,7 @@ use crate::consent::{CategorySet, Consent, ConsentState};
 use crate::cookie_header::{trim_wsp, RequestCookies};
 use crate::declaration::Declaration;
 use crate::enforcer::{Builder, Enforcer, FilterSummary};
-use crate::registry::{Reason, Registry, UnknownPolicy, Verdict};
+use crate::registry::{Registry, UnknownPolicy, Verdict};
 use crate::set_cookie::{parse_set_cookie, SetCookie};
 
 /// The default cap on the deletions one response carries: 32 `Set-Cookie` headers.
@@ -265,31 +265,23 @@ impl Enforcer {
         if max == 0 || cookies.is_empty() || self.withdrawal.allows_every_declared(consent) {
             return Vec::new();
         }
-        // First pass, allocation-free: is there anything to delete at all?
-        if !cookies
-            .iter()
-            .any(|(name, _)| self.refused_stored(name, consent, mode).is_some())
-        {
-            return Vec::new();
-        }
-        if self.is_report_only() {
-            for (name, _) in cookies.iter() {
-                if let Some(verdict) = self.refused_stored(name, consent, mode) {
-                    self.trace_deletion(name, verdict, 0);
-                }
-            }
-            return Vec::new();
-        }
-        let host = RequestHost::of(uri, headers);
-        let mut out = Vec::new();
-        let mut seen: Vec<&[u8]> = Vec::new();
+        // One pass over the request's cookies; nothing is allocated unless a refused
+        // cookie is held (the host is parsed, and the list grows, at the first one).
+        let mut host: Option<RequestHost> = None;
+        let mut out: Vec<HeaderValue> = Vec::new();
         for (name, _) in cookies.iter() {
-            if seen.contains(&name) {
-                continue;
-            }
             let Some(verdict) = self.refused_stored(name, consent, mode) else {
                 continue;
             };
+            if self.is_report_only() {
+                self.trace_deletion(name, verdict, 0);
+                continue;
+            }
+            // Each name once, however many copies the browser sent (every copy is deleted
+            // by the same values).
+            if out.iter().any(|d| deletes(d, name)) {
+                continue;
+            }
             if out.len() >= max {
                 tracing::debug!(
                     target: "tower_cookie_consent",
@@ -299,12 +291,12 @@ impl Enforcer {
                 );
                 continue;
             }
-            seen.push(name);
             let declaration = verdict
                 .declaration_index()
                 .map(|i| &self.registry().declarations()[i]);
+            let host = host.get_or_insert_with(|| RequestHost::of(uri, headers));
             let before = out.len();
-            push_deletions(&mut out, max, name, declaration, &host);
+            push_deletions(&mut out, max, name, declaration, host);
             self.trace_deletion(name, verdict, out.len() - before);
         }
         out
@@ -419,6 +411,9 @@ impl Enforcer {
         // (name, Some(value) set | None deleted), last one per name.
         let mut changed: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
         for v in headers.get_all(SET_COOKIE) {
+            if !self.may_set_consent_cookie(v.as_bytes()) {
+                continue;
+            }
             let SetCookie::Cookie {
                 name,
                 value,
@@ -427,9 +422,7 @@ impl Enforcer {
             else {
                 continue;
             };
-            if self.judge(name, &Consent::undecided()).reason() != Reason::ConsentCookie
-                || !default_scope(attributes)
-            {
+            if !self.is_consent_cookie(name) || !default_scope(attributes) {
                 continue;
             }
             let value = (!crate::set_cookie::is_deletion(attributes, now)).then_some(value);
@@ -901,24 +894,36 @@ fn deletion(
     secure: bool,
     partitioned: bool,
 ) -> Option<HeaderValue> {
-    let mut v = Vec::with_capacity(name.len() + domain.map_or(0, str::len) + path.len() + 110);
-    v.extend_from_slice(name);
-    v.extend_from_slice(b"=; ");
-    if let Some(domain) = domain {
-        v.extend_from_slice(b"Domain=");
-        v.extend_from_slice(domain.as_bytes());
-        v.extend_from_slice(b"; ");
-    }
-    v.extend_from_slice(b"Path=");
-    v.extend_from_slice(path.as_bytes());
-    v.extend_from_slice(EXPIRED);
-    if secure {
-        v.extend_from_slice(b"; Secure");
-    }
-    if partitioned {
-        v.extend_from_slice(b"; SameSite=None; Partitioned");
-    }
+    let (domain_attr, domain, domain_end): (&[u8], &[u8], &[u8]) = match domain {
+        Some(domain) => (b"Domain=", domain.as_bytes(), b"; "),
+        None => (b"", b"", b""),
+    };
+    // `concat` allocates the exact length once, so the `HeaderValue` takes the buffer
+    // without another allocation.
+    let v = [
+        name,
+        b"=; ",
+        domain_attr,
+        domain,
+        domain_end,
+        b"Path=",
+        path.as_bytes(),
+        EXPIRED,
+        if secure { b"; Secure" } else { b"" },
+        if partitioned {
+            b"; SameSite=None; Partitioned"
+        } else {
+            b""
+        },
+    ]
+    .concat();
     HeaderValue::try_from(v).ok()
+}
+
+/// Whether `deletion` (as [`deletion`] writes it) deletes the cookie named `name`.
+fn deletes(deletion: &HeaderValue, name: &[u8]) -> bool {
+    let d = deletion.as_bytes();
+    d.len() > name.len() && d.starts_with(name) && d[name.len()] == b'='
 }
 
 /// Appends `Vary: Cookie` to `headers` unless a `Vary` field already lists `Cookie` or `*`
