@@ -91,6 +91,13 @@ fn bench_scenario(c: &mut Criterion, s: Scenario) {
         .build()
         .unwrap()
         .layer(passthrough);
+    // Extra id: the default layer without the `ConsentDecision` request extension
+    // (`decision_extension(false)`: enforcement only, no allocation for the decision).
+    let mut consent_no_decision = CookieConsentLayer::builder((s.registry)())
+        .decision_extension(false)
+        .build()
+        .unwrap()
+        .layer(passthrough);
     let mut tower_cookies =
         CookieManagerLayer::new().layer(service_fn(move |req: Request<()>| async move {
             let cookies = req
@@ -133,6 +140,7 @@ fn bench_scenario(c: &mut Criterion, s: Scenario) {
             Some("consent") => run(&mut |r| serve(&mut consent, r)),
             Some("tower_cookies") => run(&mut |r| serve(&mut tower_cookies, r)),
             Some("consent_no_withdrawal") => run(&mut |r| serve(&mut consent_no_withdrawal, r)),
+            Some("consent_no_decision") => run(&mut |r| serve(&mut consent_no_decision, r)),
             _ => {}
         }
         return;
@@ -153,6 +161,13 @@ fn bench_scenario(c: &mut Criterion, s: Scenario) {
         b.iter_batched(
             &request,
             |r| serve(&mut consent_no_withdrawal, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("consent_no_decision", |b| {
+        b.iter_batched(
+            &request,
+            |r| serve(&mut consent_no_decision, r),
             BatchSize::SmallInput,
         )
     });

@@ -17,7 +17,7 @@ ir() { # id n -> total instructions
     awk '/Collected :/ && $NF > m { m = $NF } END { print m }' # the largest: the bench, not the gnuplot probe it forks
 }
 for scenario in $SCENARIOS; do
-  for f in passthrough consent consent_no_withdrawal tower_cookies; do
+  for f in ${FUNCTIONS:-passthrough consent consent_no_withdrawal consent_no_decision tower_cookies}; do
     id="overhead/$scenario/$f"
     base=$(ir "$id" 0); full=$(ir "$id" "$N")
     printf '%-48s %8d instructions/request\n' "$id" $(( (full - base) / N ))

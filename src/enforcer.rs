@@ -35,6 +35,7 @@ pub struct Enforcer {
     consent_cookies: Vec<Box<[u8]>>,
     pub(crate) unknown: UnknownPolicy,
     report_only: bool,
+    decision_extension: bool,
     gpc: bool,
     max_consent_age: Option<Duration>,
     gpc_services: ServiceSet,
@@ -58,6 +59,7 @@ impl fmt::Debug for Enforcer {
             )
             .field("unknown", &self.unknown)
             .field("report_only", &self.report_only)
+            .field("decision_extension", &self.decision_extension)
             .field("gpc", &self.gpc)
             .field("max_consent_age", &self.max_consent_age)
             .field(
@@ -145,6 +147,12 @@ impl Enforcer {
     /// Whether the enforcer only reports (strips nothing).
     pub fn is_report_only(&self) -> bool {
         self.report_only
+    }
+
+    /// Whether the layer inserts a [`ConsentDecision`](crate::ConsentDecision) into each
+    /// request's extensions (see [`Builder::decision_extension`]).
+    pub fn inserts_decision(&self) -> bool {
+        self.decision_extension
     }
 
     /// Reads the visitor's consent from the request headers, at `SystemTime::now()`.
@@ -496,6 +504,7 @@ pub struct Builder {
     reader_type: &'static str,
     unknown: UnknownCookies,
     report_only: bool,
+    decision_extension: bool,
     gpc: bool,
     max_consent_age: Option<Duration>,
     on_event: Option<Box<dyn OnCookieEvent>>,
@@ -510,6 +519,7 @@ impl fmt::Debug for Builder {
             .field("reader", &self.reader_type)
             .field("unknown", &self.unknown)
             .field("report_only", &self.report_only)
+            .field("decision_extension", &self.decision_extension)
             .field("gpc", &self.gpc)
             .field("max_consent_age", &self.max_consent_age)
             .field(
@@ -537,6 +547,7 @@ impl Builder {
             reader_type: std::any::type_name::<CookiesPreferences>(),
             unknown: UnknownCookies::Block,
             report_only: false,
+            decision_extension: true,
             gpc: true,
             max_consent_age: Some(DEFAULT_MAX_CONSENT_AGE),
             on_event: None,
@@ -574,6 +585,29 @@ impl Builder {
     /// ```
     pub fn unknown_cookies(mut self, unknown: UnknownCookies) -> Self {
         self.unknown = unknown;
+        self
+    }
+
+    /// Whether to insert the [`ConsentDecision`](crate::ConsentDecision) into each request's
+    /// extensions (default `true`), for the application to read (the axum extractor, or
+    /// `request.extensions().get::<ConsentDecision>()`).
+    ///
+    /// Turn it off when nothing behind the layer reads the decision: the layer then only
+    /// enforces, and saves the three heap allocations `http::Extensions` makes for the
+    /// first value it holds (its map's box, the map's table, the boxed value). Without it,
+    /// extracting a `ConsentDecision` fails with `MissingConsentLayer` (feature `axum`).
+    ///
+    /// ```
+    /// # use tower_cookie_consent::{CookieConsentLayer, Registry};
+    /// # let registry = Registry::builder().default_categories().build()?;
+    /// let layer = CookieConsentLayer::builder(registry)
+    ///     .decision_extension(false)
+    ///     .build()?;
+    /// assert!(!layer.enforcer().inserts_decision());
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    pub fn decision_extension(mut self, yes: bool) -> Self {
+        self.decision_extension = yes;
         self
     }
 
@@ -672,6 +706,7 @@ impl Builder {
             consent_cookies,
             unknown,
             report_only: self.report_only,
+            decision_extension: self.decision_extension,
             gpc: self.gpc,
             max_consent_age: self.max_consent_age,
             gpc_services,

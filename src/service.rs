@@ -99,8 +99,10 @@ where
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);
         }
-        req.extensions_mut()
-            .insert(ConsentDecision::new(self.enforcer.clone(), consent));
+        if self.enforcer.inserts_decision() {
+            req.extensions_mut()
+                .insert(ConsentDecision::new(self.enforcer.clone(), consent));
+        }
         ResponseFuture::new(
             self.inner.call(req),
             self.enforcer.clone(),

@@ -345,6 +345,36 @@ fn the_layer_adds_only_the_decision_insert_when_values_are_removed() {
 }
 
 #[test]
+fn without_the_decision_extension_the_layer_allocates_nothing_unless_it_deletes() {
+    let enforce_only =
+        |builder: tower_cookie_consent::Builder| builder.decision_extension(false).build().unwrap();
+    // No `Cookie`, no `Set-Cookie`: the default layer, decision off.
+    assert_eq!(
+        layer_allocations(
+            enforce_only(CookieConsentLayer::builder(registry())),
+            None,
+            &[],
+            0
+        ),
+        0
+    );
+    // Two of five `Set-Cookie` removed, no withdrawal.
+    assert_eq!(
+        layer_allocations(
+            enforce_only(
+                CookieConsentLayer::builder(registry())
+                    .delete_refused(false)
+                    .vary_cookie(false)
+            ),
+            Some(cookie_header()),
+            &TWO_REMOVED,
+            3
+        ),
+        REMOVAL_ALLOCATIONS
+    );
+}
+
+#[test]
 fn withdrawal_allocates_the_deletions_it_appends() {
     // Default layer: the visitor refused marketing and still holds `_fbp`, so a deletion is
     // built for it, appended, and `Vary: Cookie` added.

@@ -524,6 +524,40 @@ async fn the_decision_reaches_the_application() {
 }
 
 #[tokio::test]
+async fn without_the_decision_extension_the_layer_still_enforces() {
+    let saw_decision = Arc::new(Mutex::new(None));
+    let saw = saw_decision.clone();
+    let svc = ServiceBuilder::new()
+        .layer(
+            CookieConsentLayer::builder(registry())
+                .decision_extension(false)
+                .build()
+                .unwrap(),
+        )
+        .service(service_fn(move |req: Request<()>| {
+            let saw = saw.clone();
+            async move {
+                *saw.lock().unwrap() = Some(req.extensions().get::<ConsentDecision>().is_some());
+                let mut response = Response::new(());
+                for v in ["sessionid=1; Path=/", "_ga=GA1.1; Path=/"] {
+                    response
+                        .headers_mut()
+                        .append(SET_COOKIE, HeaderValue::from_static(v));
+                }
+                Ok::<_, Infallible>(response)
+            }
+        }));
+    let request = Request::builder()
+        .header(COOKIE, prefs(r#"{"statistics":false}"#))
+        .body(())
+        .unwrap();
+    let response = svc.oneshot(request).await.unwrap();
+    assert_eq!(*saw_decision.lock().unwrap(), Some(false));
+    let kept: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
+    assert_eq!(kept, ["sessionid=1; Path=/"]);
+}
+
+#[tokio::test]
 async fn gpc_switches_off_sale_or_sharing_categories() {
     let request = Request::builder()
         .header(COOKIE, prefs(r#"{"marketing":true,"statistics":true}"#))
