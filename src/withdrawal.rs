@@ -378,13 +378,9 @@ impl Enforcer {
                     );
                 }
             }
-            let existing = headers.get_all(SET_COOKIE).iter().count();
             for deletion in deletions {
-                let duplicate = headers
-                    .get_all(SET_COOKIE)
-                    .iter()
-                    .take(existing)
-                    .any(|v| *v == deletion);
+                // Deletions are distinct; skip one the response already carries.
+                let duplicate = headers.get_all(SET_COOKIE).iter().any(|v| *v == deletion);
                 if !duplicate {
                     headers.append(SET_COOKIE, deletion);
                     appended += 1;
@@ -407,7 +403,7 @@ impl Enforcer {
     /// `/`, might not reach the next request and is left out. `None` when the response
     /// changes no consent cookie.
     fn consent_set_by(&self, headers: &HeaderMap, request: &HeaderMap) -> Option<Consent> {
-        let now = std::time::SystemTime::now();
+        let mut now = None;
         // (name, Some(value) set | None deleted), last one per name.
         let mut changed: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
         for v in headers.get_all(SET_COOKIE) {
@@ -425,6 +421,7 @@ impl Enforcer {
             if !self.is_consent_cookie(name) || !default_scope(attributes) {
                 continue;
             }
+            let now = *now.get_or_insert_with(std::time::SystemTime::now);
             let value = (!crate::set_cookie::is_deletion(attributes, now)).then_some(value);
             match changed.iter_mut().find(|(n, _)| *n == name) {
                 Some(entry) => entry.1 = value,
@@ -458,7 +455,7 @@ impl Enforcer {
         for gpc in request.get_all(crate::enforcer::SEC_GPC) {
             next.append(crate::enforcer::SEC_GPC, gpc.clone());
         }
-        Some(self.read_consent_at(&next, now))
+        Some(self.read_consent_at(&next, now.unwrap_or_else(std::time::SystemTime::now)))
     }
 
     /// Removes from the request's `Cookie` field(s) every cookie-pair `consent` does not
