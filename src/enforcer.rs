@@ -163,18 +163,21 @@ impl Enforcer {
     /// `Sec-GPC: 1` header (when GPC is on) switches off the categories marked
     /// [sale or sharing](Category::sale_or_sharing).
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
-        self.read_consent_at(headers, SystemTime::now())
+        // The clock is read only when a consent's freshness must be checked.
+        self.read_with(&ConsentRequest::new(headers, &self.registry))
     }
 
     /// [`read_consent`](Self::read_consent) at a given time.
     pub fn read_consent_at(&self, headers: &HeaderMap, now: SystemTime) -> Consent {
-        let mut consent =
-            self.reader
-                .read_consent(&ConsentRequest::at(headers, &self.registry, now));
-        if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, now) {
+        self.read_with(&ConsentRequest::at(headers, &self.registry, now))
+    }
+
+    fn read_with(&self, request: &ConsentRequest<'_>) -> Consent {
+        let mut consent = self.reader.read_consent(request);
+        if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, request.now()) {
             consent = Consent::undecided();
         }
-        if self.gpc && gpc_requested(headers) {
+        if self.gpc && gpc_requested(request.headers()) {
             consent.apply_gpc(self.registry.sale_or_sharing(), &self.gpc_services);
         }
         consent

@@ -21,11 +21,17 @@ pin_project! {
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
-        // Empty (no allocation) unless the request carries cookies to delete.
-        deletions: Vec<HeaderValue>,
-        // The request's `Cookie` and `Sec-GPC` fields, kept only when there are deletions.
-        request: HeaderMap,
+        // `None` (no allocation) unless the request carries cookies to delete.
+        withdrawal: Option<Box<Pending>>,
     }
+}
+
+/// The deletions a response must carry, and the request's `Cookie` and `Sec-GPC` fields
+/// (read again if the response records a consent).
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) deletions: Vec<HeaderValue>,
+    pub(crate) request: HeaderMap,
 }
 
 impl<F> ResponseFuture<F> {
@@ -33,15 +39,13 @@ impl<F> ResponseFuture<F> {
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
-        deletions: Vec<HeaderValue>,
-        request: HeaderMap,
+        withdrawal: Option<Box<Pending>>,
     ) -> Self {
         Self {
             inner,
             enforcer,
             consent,
-            deletions,
-            request,
+            withdrawal,
         }
     }
 }
@@ -64,12 +68,16 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
-        this.enforcer.finish_response(
-            headers,
-            &summary,
-            std::mem::take(this.deletions),
-            this.request,
-        );
+        match this.withdrawal.take() {
+            Some(pending) => {
+                let Pending { deletions, request } = *pending;
+                this.enforcer
+                    .finish_response(headers, &summary, deletions, &request)
+            }
+            None => this
+                .enforcer
+                .finish_response(headers, &summary, Vec::new(), &HeaderMap::new()),
+        };
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }

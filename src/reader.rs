@@ -1,5 +1,6 @@
 //! Reading consent from a request: the [`ReadConsent`] extension point.
 
+use std::cell::OnceCell;
 use std::time::SystemTime;
 
 use http::HeaderMap;
@@ -10,17 +11,23 @@ use crate::registry::Registry;
 
 /// What a [`ReadConsent`] implementation gets to look at: the request headers, their
 /// cookie-pairs, the registry consent keys resolve against, and the time of the request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConsentRequest<'a> {
     headers: &'a HeaderMap,
     registry: &'a Registry,
-    now: SystemTime,
+    // Read from the system clock at the first `now()` (a request without consent to check
+    // never reads the clock), or set by `at`.
+    now: OnceCell<SystemTime>,
 }
 
 impl<'a> ConsentRequest<'a> {
-    /// A request to read consent from, at `SystemTime::now()`.
+    /// A request to read consent from, at `SystemTime::now()` (read when first asked for).
     pub fn new(headers: &'a HeaderMap, registry: &'a Registry) -> Self {
-        Self::at(headers, registry, SystemTime::now())
+        Self {
+            headers,
+            registry,
+            now: OnceCell::new(),
+        }
     }
 
     /// A request to read consent from, at a given time (for tests and replays).
@@ -28,7 +35,7 @@ impl<'a> ConsentRequest<'a> {
         Self {
             headers,
             registry,
-            now,
+            now: OnceCell::from(now),
         }
     }
 
@@ -47,9 +54,10 @@ impl<'a> ConsentRequest<'a> {
         self.registry
     }
 
-    /// When the request is read.
+    /// When the request is read: the time given to [`at`](Self::at), else the system clock
+    /// at the first call (the same value on every later call).
     pub fn now(&self) -> SystemTime {
-        self.now
+        *self.now.get_or_init(SystemTime::now)
     }
 }
 

@@ -7,7 +7,7 @@ use tower_service::Service;
 
 use crate::decision::ConsentDecision;
 use crate::enforcer::{Enforcer, SEC_GPC};
-use crate::future::ResponseFuture;
+use crate::future::{Pending, ResponseFuture};
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
 /// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
@@ -87,14 +87,15 @@ where
             Vec::new()
         };
         // Withdrawal needs the request's cookies again when the response records a consent.
-        let mut request = HeaderMap::new();
-        if !deletions.is_empty() {
+        let withdrawal = (!deletions.is_empty()).then(|| {
+            let mut request = HeaderMap::new();
             for name in [COOKIE, SEC_GPC] {
                 for value in req.headers().get_all(&name) {
                     request.append(name.clone(), value.clone());
                 }
             }
-        }
+            Box::new(Pending { deletions, request })
+        });
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);
@@ -107,8 +108,7 @@ where
             self.inner.call(req),
             self.enforcer.clone(),
             consent,
-            deletions,
-            request,
+            withdrawal,
         )
     }
 }
