@@ -83,7 +83,8 @@ pub struct FilterSummary {
     pub refused: usize,
 }
 
-/// One judged `Set-Cookie`, handed to an [`OnCookieEvent`] hook.
+/// One judged `Set-Cookie`, or one deletion the layer appended, handed to an
+/// [`OnCookieEvent`] hook.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct CookieEvent<'a> {
@@ -95,6 +96,10 @@ pub struct CookieEvent<'a> {
     pub verdict: Verdict,
     /// Whether the value was removed from the response (never in report-only mode).
     pub removed: bool,
+    /// Whether the value is a deletion the layer appended (withdrawal, see
+    /// [`Enforcer::deletions`]): `set_cookie` is the deletion, `name` the stored cookie it
+    /// deletes, `verdict` why the consent refuses that cookie; `removed` is `false`.
+    pub deletion: bool,
     /// Whether the layer runs in report-only mode.
     pub report_only: bool,
     /// The matching declaration, if any.
@@ -118,12 +123,12 @@ impl CookieEvent<'_> {
     }
 }
 
-/// A hook called for every judged `Set-Cookie` (kept or removed): for metrics, a consent log,
-/// or debugging. It runs on the response path, so it should be quick and must not panic.
+/// A hook called for every judged `Set-Cookie` (kept or removed) and every deletion the layer
+/// appends ([`CookieEvent::deletion`]): for metrics, a consent log, or debugging. It runs on the response path, so it should be quick and must not panic.
 ///
 /// A closure `Fn(&CookieEvent<'_>)` implements it.
 pub trait OnCookieEvent: Send + Sync + 'static {
-    /// Called once per judged `Set-Cookie`.
+    /// Called once per judged `Set-Cookie` and once per appended deletion.
     fn on_cookie_event(&self, event: &CookieEvent<'_>);
 }
 
@@ -317,25 +322,14 @@ impl Enforcer {
                 summary.refused += 1;
                 self.trace_refusal(name, verdict);
             }
-            if let Some(hook) = &self.on_event {
-                let declaration = verdict
-                    .declaration_index()
-                    .map(|i| &self.registry.declarations()[i]);
-                let category = verdict.declaration_raw().map(|i| {
-                    let (c, _) = self.registry.classify(i);
-                    self.registry.category(c)
-                });
-                hook.on_cookie_event(&CookieEvent {
-                    set_cookie: value.as_bytes(),
-                    name,
-                    verdict,
-                    removed: !verdict.is_allowed() && !self.report_only,
-                    report_only: self.report_only,
-                    declaration,
-                    category,
-                    extensions,
-                });
-            }
+            self.report_event(
+                value.as_bytes(),
+                name,
+                verdict,
+                !verdict.is_allowed() && !self.report_only,
+                false,
+                extensions,
+            );
         }
         if summary.refused == 0 || self.report_only {
             return summary;
@@ -388,6 +382,39 @@ impl Enforcer {
             }
         }
         summary
+    }
+
+    /// Hands one event to the [`OnCookieEvent`] hook, if there is one.
+    pub(crate) fn report_event(
+        &self,
+        set_cookie: &[u8],
+        name: &[u8],
+        verdict: Verdict,
+        removed: bool,
+        deletion: bool,
+        extensions: &Extensions,
+    ) {
+        let Some(hook) = &self.on_event else {
+            return;
+        };
+        let declaration = verdict
+            .declaration_index()
+            .map(|i| &self.registry.declarations()[i]);
+        let category = verdict.declaration_raw().map(|i| {
+            let (c, _) = self.registry.classify(i);
+            self.registry.category(c)
+        });
+        hook.on_cookie_event(&CookieEvent {
+            set_cookie,
+            name,
+            verdict,
+            removed,
+            deletion,
+            report_only: self.report_only,
+            declaration,
+            category,
+            extensions,
+        });
     }
 
     fn trace_refusal(&self, name: &[u8], verdict: Verdict) {

@@ -68,15 +68,20 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
+        let events = Some((&*this.consent, &extensions));
         match this.withdrawal.take() {
             Some(pending) => {
                 let Pending { deletions, request } = *pending;
                 this.enforcer
-                    .finish_response(headers, &summary, deletions, &request)
+                    .finish_response_with(headers, &summary, deletions, &request, events)
             }
-            None => this
-                .enforcer
-                .finish_response(headers, &summary, Vec::new(), &HeaderMap::new()),
+            None => this.enforcer.finish_response_with(
+                headers,
+                &summary,
+                Vec::new(),
+                &HeaderMap::new(),
+                events,
+            ),
         };
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))

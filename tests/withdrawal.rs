@@ -8,7 +8,8 @@ use http::header::{COOKIE, HOST, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{service_fn, Layer, ServiceExt};
 use tower_cookie_consent::{
-    deletions_for, Builder, ConsentState, CookieConsentLayer, Declaration, Registry, UnknownCookies,
+    deletions_for, Builder, ConsentState, CookieConsentLayer, CookieEvent, Declaration, Reason,
+    Registry, UnknownCookies,
 };
 
 const GONE: &str = "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
@@ -170,6 +171,46 @@ async fn undeclared_scope_gets_host_only_and_each_parent_domain_up_to_the_regist
             format!("_ga=; Domain=example.com; Path=/; {GONE}"),
         ]
     );
+}
+
+#[tokio::test]
+async fn the_hook_sees_each_appended_deletion() {
+    type Seen = Arc<Mutex<Vec<(String, String, bool, bool, Reason)>>>;
+    let events: Seen = Arc::default();
+    let sink = events.clone();
+    let layer = layer(|b| {
+        b.on_cookie_event(move |e: &CookieEvent<'_>| {
+            sink.lock().unwrap().push((
+                String::from_utf8_lossy(e.set_cookie).into_owned(),
+                e.name_lossy().into_owned(),
+                e.deletion,
+                e.removed,
+                e.verdict.reason(),
+            ));
+        })
+    });
+    let headers = run(
+        &layer,
+        "example.com",
+        &[&format!("{REFUSE_ALL}; _ga=GA1.1.1; sessionid=abc")],
+    )
+    .await;
+    let appended = set_cookies(&headers);
+    assert_eq!(appended.len(), 2, "{appended:?}");
+    let events = events.lock().unwrap();
+    let expected: Vec<_> = appended
+        .iter()
+        .map(|d| {
+            (
+                d.clone(),
+                "_ga".to_owned(),
+                true,
+                false,
+                Reason::CategoryNotGranted,
+            )
+        })
+        .collect();
+    assert_eq!(*events, expected);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! itself, and `Vary: Cookie`.
 
 use http::header::{COOKIE, SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue};
+use http::{Extensions, HeaderMap, HeaderValue};
 
 use super::scrub::{pair_name, segments};
 use crate::consent::Consent;
@@ -24,6 +24,10 @@ impl Enforcer {
     /// `Path` other than `/` is left out, as it may not come back). Only the deletions that
     /// consent refuses too are kept: a new grant is not wiped in the very response that
     /// records it, and renewing the cookie never blocks withdrawal.
+    ///
+    /// The layer also reports each appended deletion to the
+    /// [`OnCookieEvent`](crate::OnCookieEvent) hook ([`CookieEvent::deletion`](crate::CookieEvent::deletion));
+    /// this function, which is not given the consent, does not.
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue, header::{SET_COOKIE, VARY}};
@@ -48,6 +52,20 @@ impl Enforcer {
         deletions: Vec<HeaderValue>,
         request: &HeaderMap,
     ) -> usize {
+        self.finish_response_with(headers, summary, deletions, request, None)
+    }
+
+    /// [`finish_response`](Self::finish_response), reporting each appended deletion to the
+    /// [`OnCookieEvent`](crate::OnCookieEvent) hook with the refusal `consent` gives for it
+    /// and the response's `extensions` (the layer does).
+    pub(crate) fn finish_response_with(
+        &self,
+        headers: &mut HeaderMap,
+        summary: &FilterSummary,
+        deletions: Vec<HeaderValue>,
+        request: &HeaderMap,
+        events: Option<(&Consent, &Extensions)>,
+    ) -> usize {
         let mut appended = 0;
         let mut deletions = deletions;
         if !deletions.is_empty() {
@@ -71,6 +89,18 @@ impl Enforcer {
                 // Deletions are distinct; skip one the response already carries.
                 let duplicate = headers.get_all(SET_COOKIE).iter().any(|v| *v == deletion);
                 if !duplicate {
+                    if let Some((consent, extensions)) = events {
+                        let name = deletion_name(deletion.as_bytes());
+                        let verdict = self.judge(name, consent);
+                        self.report_event(
+                            deletion.as_bytes(),
+                            name,
+                            verdict,
+                            false,
+                            true,
+                            extensions,
+                        );
+                    }
                     headers.append(SET_COOKIE, deletion);
                     appended += 1;
                 }
@@ -159,6 +189,12 @@ fn default_scope(attributes: &[u8]) -> bool {
         !name.eq_ignore_ascii_case(b"domain")
             && (!name.eq_ignore_ascii_case(b"path") || value == b"/")
     })
+}
+
+/// The cookie-name a deletion (as the layer writes it: `name=; ...`) deletes.
+fn deletion_name(deletion: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b'=', deletion).unwrap_or(deletion.len());
+    &deletion[..end]
 }
 
 /// Appends `Vary: Cookie` to `headers` unless a `Vary` field already lists `Cookie` or `*`
