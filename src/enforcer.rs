@@ -384,6 +384,11 @@ impl Enforcer {
         summary
     }
 
+    /// Whether an [`OnCookieEvent`] hook is set.
+    pub(crate) fn has_hook(&self) -> bool {
+        self.on_event.is_some()
+    }
+
     /// Hands one event to the [`OnCookieEvent`] hook, if there is one.
     pub(crate) fn report_event(
         &self,

@@ -56,13 +56,18 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
     if has_control(s) {
         return SetCookie::Ignored;
     }
-    let (pair, attributes) = match memchr::memchr(b';', s) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, &s[s.len()..]),
-    };
-    let (name, value) = match memchr::memchr(b'=', pair) {
-        Some(i) => (&pair[..i], &pair[i + 1..]),
-        None => (&pair[..0], pair),
+    // The cookie-name is short: find its end (the first `=`, or a `;` first when there is
+    // none) byte by byte, then the end of the (often long) cookie-value with `memchr`.
+    let (name, value, attributes) = match s.iter().position(|&b| b == b'=' || b == b';') {
+        Some(i) if s[i] == b'=' => {
+            let rest = &s[i + 1..];
+            match memchr::memchr(b';', rest) {
+                Some(j) => (&s[..i], &rest[..j], &rest[j..]),
+                None => (&s[..i], rest, &rest[rest.len()..]),
+            }
+        }
+        Some(i) => (&s[..0], &s[..i], &s[i..]),
+        None => (&s[..0], s, &s[s.len()..]),
     };
     let (name, value) = (trim_wsp(name), trim_wsp(value));
     if (name.is_empty() && value.is_empty()) || name.len() + value.len() > MAX_NAME_VALUE {

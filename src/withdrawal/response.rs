@@ -89,7 +89,7 @@ impl Enforcer {
                 // Deletions are distinct; skip one the response already carries.
                 let duplicate = headers.get_all(SET_COOKIE).iter().any(|v| *v == deletion);
                 if !duplicate {
-                    if let Some((consent, extensions)) = events {
+                    if let Some((consent, extensions)) = events.filter(|_| self.has_hook()) {
                         let name = deletion_name(deletion.as_bytes());
                         let verdict = self.judge(name, consent);
                         self.report_event(
