@@ -50,7 +50,13 @@ impl<'a> RequestCookies<'a> {
     where
         'a: 'n,
     {
-        self.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
+        Values {
+            fields: self.headers.get_all(COOKIE).iter(),
+            field: &[],
+            at: 0,
+            name,
+            finder: None,
+        }
     }
 
     /// Whether the request has no `Cookie` field.
@@ -87,6 +93,86 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
+/// Whether `name` could be the (trimmed) cookie-name of a pair [`parse_pair`] keeps.
+fn is_pair_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name
+            .iter()
+            .any(|&b| b <= b' ' || b == 0x7f || b == b'=' || b == b';')
+}
+
+/// The values of the pairs named exactly one name ([`RequestCookies::get`]).
+///
+/// Instead of splitting every pair, it searches each field for the name and keeps an
+/// occurrence only where a pair would start: after the field start or a `;` and SP/HTAB
+/// only, and followed by SP/HTAB only and `=`. That is exactly where the pair split finds a
+/// pair of that name: its name holds no `;` nor `=`, so the pair's first `=` is the one
+/// after it. Scanning back stops at the first byte that is not SP or HTAB, so a field
+/// repeating the name costs linear time.
+struct Values<'a, 'n> {
+    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    field: &'a [u8],
+    /// Where the search resumes in `field`.
+    at: usize,
+    name: &'n [u8],
+    /// The searcher for `name`, built at the first `Cookie` field (none, no cost); `None`
+    /// in a field to skip, when no pair can be named `name`.
+    finder: Option<memchr::memmem::Finder<'n>>,
+}
+
+impl<'a> Iterator for Values<'a, '_> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let name = self.name;
+        loop {
+            let field = self.field;
+            let found = match &self.finder {
+                Some(finder) => field.get(self.at..).and_then(|rest| finder.find(rest)),
+                None => None,
+            };
+            let Some(found) = found else {
+                self.field = self.fields.next()?.as_bytes();
+                self.at = 0;
+                // No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB
+                // or a control character: such a name finds nothing (as the pair split).
+                if self.finder.is_none() {
+                    if !is_pair_name(name) {
+                        return None;
+                    }
+                    self.finder = Some(memchr::memmem::Finder::new(name));
+                }
+                continue;
+            };
+            let len = name.len();
+            let start = self.at + found;
+            let end = start + len;
+            // Resume after this occurrence's first byte unless it is a pair.
+            self.at = start + 1;
+            let before = trim_wsp_end(&field[..start]);
+            if !matches!(before.last(), None | Some(b';')) {
+                continue;
+            }
+            let after = trim_wsp_start(&field[end..]);
+            let [b'=', value @ ..] = after else {
+                continue;
+            };
+            let value_start = field.len() - value.len();
+            let value = match memchr::memchr(b';', value) {
+                Some(i) => {
+                    self.at = value_start + i + 1;
+                    &value[..i]
+                }
+                None => {
+                    self.at = field.len();
+                    value
+                }
+            };
+            return Some(trim_wsp(value));
+        }
+    }
+}
+
 /// Splits one `name=value` pair; `None` for a pair to skip.
 #[inline]
 fn parse_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -100,10 +186,22 @@ fn parse_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Removes leading and trailing SP and HTAB (and nothing else: not Unicode whitespace).
 #[inline]
-pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_wsp(s: &[u8]) -> &[u8] {
+    trim_wsp_end(trim_wsp_start(s))
+}
+
+/// Removes leading SP and HTAB.
+#[inline]
+fn trim_wsp_start(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }
+    s
+}
+
+/// Removes trailing SP and HTAB.
+#[inline]
+fn trim_wsp_end(mut s: &[u8]) -> &[u8] {
     while let [rest @ .., b' ' | b'\t'] = s {
         s = rest;
     }
@@ -189,6 +287,117 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    /// The pair split as first written (split on `;`, first `=`, trim SP/HTAB, skip a bad
+    /// name): the reference the faster readers must agree with on every input.
+    fn reference_pairs(fields: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        fn trim(mut s: &[u8]) -> &[u8] {
+            while let [b' ' | b'\t', rest @ ..] = s {
+                s = rest;
+            }
+            while let [rest @ .., b' ' | b'\t'] = s {
+                s = rest;
+            }
+            s
+        }
+        let mut out = Vec::new();
+        for field in fields {
+            for pair in field.split(|&b| b == b';') {
+                let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                    continue;
+                };
+                let name = trim(&pair[..eq]);
+                if name.is_empty() || name.iter().any(|&b| b <= b' ' || b == 0x7f) {
+                    continue;
+                }
+                out.push((name.to_vec(), trim(&pair[eq + 1..]).to_vec()));
+            }
+        }
+        out
+    }
+
+    fn headers_of(fields: &[Vec<u8>]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
+        }
+        headers
+    }
+
+    /// Bytes a `Cookie` field may hold (no control character but HTAB), biased towards
+    /// the separators, whitespace, the names searched and non-UTF-8.
+    fn field() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(b";".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"; ".to_vec()),
+            Just(b"a".to_vec()),
+            Just(b"ab".to_vec()),
+            Just(b"b".to_vec()),
+            Just(b"c_p".to_vec()),
+            Just(vec![0xff]),
+            Just(vec![0xc3, 0xa9]),
+            (0x20u8..=0x7e).prop_map(|b| vec![b]),
+            (0x80u8..=0xff).prop_map(|b| vec![b]),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn pairs_and_get_agree_with_the_reference_split(
+            fields in proptest::collection::vec(field(), 0..4),
+            name in proptest::sample::select(vec![
+                &b"a"[..], b"ab", b"b", b"c_p", b"a b", b"a=", b"", b";", b"\xff",
+            ]),
+        ) {
+            let headers = headers_of(&fields);
+            let cookies = RequestCookies::new(&headers);
+            let expected = reference_pairs(&fields);
+            let got: Vec<_> = cookies.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect();
+            proptest::prop_assert_eq!(&got, &expected);
+            let want: Vec<&[u8]> = expected
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .collect();
+            let values: Vec<&[u8]> = cookies.get(name).collect();
+            proptest::prop_assert_eq!(values, want);
+        }
+    }
+
+    #[test]
+    fn get_finds_only_pair_names_not_text_inside_values_or_names() {
+        let fields = [
+            b"xa=1; a b=2;a=3 ;\ta\t=\t4\t;b=a=5; a; a =6;;a=7".to_vec(),
+            b"aa=8; a=".to_vec(),
+            b"a=9".to_vec(),
+        ];
+        let headers = headers_of(&fields);
+        let values: Vec<_> = RequestCookies::new(&headers).get(b"a").collect();
+        assert_eq!(values, [&b"3"[..], b"4", b"6", b"7", b"", b"9"]);
+        let pairs: Vec<_> = RequestCookies::new(&headers)
+            .iter()
+            .filter(|(n, _)| *n == b"a")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values, pairs);
+    }
+
+    #[test]
+    fn a_name_repeated_in_values_is_read_in_linear_time_and_correctly() {
+        // Thousands of occurrences of the name in values, each after spaces: each
+        // candidate looks back over its spaces only.
+        let field = format!("x={}; a=last", "  a".repeat(2000));
+        let headers = headers_of(&[field.into_bytes()]);
+        let values: Vec<_> = RequestCookies::new(&headers).get(b"a").collect();
+        assert_eq!(values, [&b"last"[..]]);
     }
 
     #[test]
