@@ -110,7 +110,7 @@ impl Klaro {
         };
         let registry = request.registry();
         let mut grants = KeyedGrants::new();
-        let scanned = scan_object(text.iter().copied(), |key, value| {
+        let scanned = scan_object(text, |key, value| {
             if let Key::Text(key) = key {
                 let decision = match value {
                     Value::Bool(yes) => Some(yes),

@@ -170,7 +170,7 @@ impl VanillaCookieConsent {
         let mut first_ms = None;
         let mut last_ms = None;
         let mut expires_ms = None;
-        let scanned = scan_object_nested(json.iter().copied(), |path, value| match path {
+        let scanned = scan_object_nested(json, |path, value| match path {
             Path::Member(Key::Text(b"categories" | b"level")) => {
                 // Given twice (or both v2's `level` and v3's `categories`), a later list
                 // could widen an earlier one: unreadable.
