@@ -59,9 +59,10 @@ use crate::error::ConfigError;
 #[derive(Clone)]
 pub struct Registry {
     categories: Vec<Category>,
-    category_index: FastMap<String, CategoryId>,
     services: Vec<String>,
-    service_index: FastMap<String, ServiceId>,
+    /// Category ids and service ids (never equal: the builder checks), as bytes, so that
+    /// a consent-format key is resolved with one lookup and no UTF-8 check.
+    keys: FastMap<Box<[u8]>, ConsentKey>,
     /// Services that appear in declarations of each category.
     services_by_category: Vec<ServiceSet>,
     declarations: Vec<Declaration>,
@@ -191,7 +192,10 @@ impl Registry {
 
     /// The index of a category id, if declared.
     pub fn category_id(&self, id: &str) -> Option<CategoryId> {
-        self.category_index.get(id).copied()
+        match self.keys.get(id.as_bytes()) {
+            Some(&ConsentKey::Category(c)) => Some(c),
+            _ => None,
+        }
     }
 
     /// The id of the category at position `index` (0-based, in declaration order).
@@ -215,7 +219,10 @@ impl Registry {
 
     /// The index of a service id, if any declaration names it.
     pub fn service_id(&self, id: &str) -> Option<ServiceId> {
-        self.service_index.get(id).copied()
+        match self.keys.get(id.as_bytes()) {
+            Some(&ConsentKey::Service(s)) => Some(s),
+            _ => None,
+        }
     }
 
     /// The service id for an index of this registry.
@@ -240,14 +247,7 @@ impl Registry {
 
     /// Resolves a consent-format key: a category id or a service id, compared exactly.
     pub fn consent_key(&self, key: &[u8]) -> Option<ConsentKey> {
-        let key = std::str::from_utf8(key).ok()?;
-        if let Some(&id) = self.category_index.get(key) {
-            return Some(ConsentKey::Category(id));
-        }
-        self.service_index
-            .get(key)
-            .copied()
-            .map(ConsentKey::Service)
+        self.keys.get(key).copied()
     }
 
     /// The declaration governing `cookie_name`, following the [lookup
@@ -744,11 +744,19 @@ impl RegistryBuilder {
             Some(Arc::new(Globs::build(&regexes, map)?))
         };
 
+        let keys = category_index
+            .into_iter()
+            .map(|(id, c)| (id.into_bytes().into_boxed_slice(), ConsentKey::Category(c)))
+            .chain(
+                service_index
+                    .into_iter()
+                    .map(|(id, s)| (id.into_bytes().into_boxed_slice(), ConsentKey::Service(s))),
+            )
+            .collect();
         Ok(Registry {
             categories,
-            category_index,
+            keys,
             services,
-            service_index,
             services_by_category,
             declarations,
             resolved,

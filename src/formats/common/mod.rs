@@ -95,10 +95,9 @@ impl NameMap {
                 Identity::Off => None,
                 Identity::Any => registry.consent_key(name),
                 Identity::Services => service_key(name, registry),
-                Identity::Categories => std::str::from_utf8(name)
-                    .ok()
-                    .and_then(|name| registry.category_id(name))
-                    .map(ConsentKey::Category),
+                Identity::Categories => registry
+                    .consent_key(name)
+                    .filter(|key| matches!(key, ConsentKey::Category(_))),
             },
         }
     }
@@ -121,8 +120,9 @@ impl NameMap {
 /// The registry service `name` names, never a category: for cookies whose keys are service
 /// slugs.
 pub(crate) fn service_key(name: &[u8], registry: &Registry) -> Option<ConsentKey> {
-    let name = std::str::from_utf8(name).ok()?;
-    registry.service_id(name).map(ConsentKey::Service)
+    registry
+        .consent_key(name)
+        .filter(|key| matches!(key, ConsentKey::Service(_)))
 }
 
 /// Grants and refusals gathered while reading a consent value. Order-independent: a
