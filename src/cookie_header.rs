@@ -1,5 +1,7 @@
 //! Reading the request's `Cookie` field(s) as bytes, one pair at a time.
 
+use std::fmt;
+
 use http::header::{GetAll, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
@@ -54,8 +56,23 @@ impl<'a> RequestCookies<'a> {
             fields: self.headers.get_all(COOKIE).iter(),
             field: &[],
             at: 0,
-            name,
-            finder: None,
+            searcher: Searcher::Lazy(name),
+        }
+    }
+
+    /// [`get`](Self::get) with the searcher of `name` built beforehand.
+    pub(crate) fn get_named<'n>(&self, name: &'n CookieName) -> impl Iterator<Item = &'a [u8]> + 'n
+    where
+        'a: 'n,
+    {
+        Values {
+            fields: self.headers.get_all(COOKIE).iter(),
+            field: &[],
+            at: 0,
+            searcher: match &name.finder {
+                Some(finder) => Searcher::Shared(finder),
+                None => Searcher::Nothing,
+            },
         }
     }
 
@@ -101,6 +118,34 @@ fn is_pair_name(name: &[u8]) -> bool {
             .any(|&b| b <= b' ' || b == 0x7f || b == b'=' || b == b';')
 }
 
+/// A cookie-name read from every request (a consent cookie's): the searcher
+/// [`RequestCookies::get_named`] uses is built once, with the name.
+#[derive(Clone)]
+pub(crate) struct CookieName {
+    name: String,
+    /// `None` for a name no pair can have (see [`is_pair_name`]).
+    finder: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl CookieName {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let finder = is_pair_name(name.as_bytes())
+            .then(|| memchr::memmem::Finder::new(name.as_bytes()).into_owned());
+        Self { name, finder }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Debug for CookieName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.name, f)
+    }
+}
+
 /// The values of the pairs named exactly one name ([`RequestCookies::get`]).
 ///
 /// Instead of splitting every pair, it searches each field for the name and keeps an
@@ -114,37 +159,44 @@ struct Values<'a, 'n> {
     field: &'a [u8],
     /// Where the search resumes in `field`.
     at: usize,
-    name: &'n [u8],
-    /// The searcher for `name`, built at the first `Cookie` field (none, no cost); `None`
-    /// in a field to skip, when no pair can be named `name`.
-    finder: Option<memchr::memmem::Finder<'n>>,
+    searcher: Searcher<'n>,
+}
+
+enum Searcher<'n> {
+    /// The name, its searcher to build at the first `Cookie` field (none, no cost).
+    Lazy(&'n [u8]),
+    Owned(memchr::memmem::Finder<'n>),
+    Shared(&'n memchr::memmem::Finder<'static>),
+    /// No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB or a
+    /// control character: such a name finds nothing (as the pair split would).
+    Nothing,
 }
 
 impl<'a> Iterator for Values<'a, '_> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        let name = self.name;
+        if let Searcher::Lazy(name) = self.searcher {
+            self.field = self.fields.next()?.as_bytes();
+            self.searcher = if is_pair_name(name) {
+                Searcher::Owned(memchr::memmem::Finder::new(name))
+            } else {
+                Searcher::Nothing
+            };
+        }
+        let finder = match &self.searcher {
+            Searcher::Owned(finder) => finder,
+            Searcher::Shared(finder) => *finder,
+            Searcher::Lazy(_) | Searcher::Nothing => return None,
+        };
+        let len = finder.needle().len();
         loop {
             let field = self.field;
-            let found = match &self.finder {
-                Some(finder) => field.get(self.at..).and_then(|rest| finder.find(rest)),
-                None => None,
-            };
-            let Some(found) = found else {
+            let Some(found) = field.get(self.at..).and_then(|rest| finder.find(rest)) else {
                 self.field = self.fields.next()?.as_bytes();
                 self.at = 0;
-                // No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB
-                // or a control character: such a name finds nothing (as the pair split).
-                if self.finder.is_none() {
-                    if !is_pair_name(name) {
-                        return None;
-                    }
-                    self.finder = Some(memchr::memmem::Finder::new(name));
-                }
                 continue;
             };
-            let len = name.len();
             let start = self.at + found;
             let end = start + len;
             // Resume after this occurrence's first byte unless it is a pair.
@@ -368,7 +420,12 @@ mod tests {
                 .map(|(_, v)| v.as_slice())
                 .collect();
             let values: Vec<&[u8]> = cookies.get(name).collect();
-            proptest::prop_assert_eq!(values, want);
+            proptest::prop_assert_eq!(&values, &want);
+            if let Ok(name) = std::str::from_utf8(name) {
+                let name = CookieName::new(name);
+                let values: Vec<&[u8]> = cookies.get_named(&name).collect();
+                proptest::prop_assert_eq!(values, want);
+            }
         }
     }
 

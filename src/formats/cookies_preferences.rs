@@ -1,5 +1,6 @@
 use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
+use crate::cookie_header::CookieName;
 use crate::consent::Consent;
 use crate::reader::ConsentRequest;
 
@@ -54,7 +55,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct CookiesPreferences {
-    cookie_name: String,
+    cookie_name: CookieName,
     aliases: NameMap,
 }
 
@@ -65,14 +66,14 @@ impl CookiesPreferences {
     /// Reads the `cookies_preferences` cookie, keys = registry ids.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             aliases: NameMap::new([], Identity::Any),
         }
     }
 
     /// Reads a cookie of another name.
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

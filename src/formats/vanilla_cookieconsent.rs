@@ -9,6 +9,7 @@ use super::common::{
 };
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
+use crate::cookie_header::CookieName;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
 use crate::reader::ConsentRequest;
@@ -83,7 +84,7 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct VanillaCookieConsent {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
     revision: Option<u64>,
 }
@@ -95,7 +96,7 @@ impl VanillaCookieConsent {
     /// Reads `cc_cookie`; names are registry ids; no revision pinned.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new([], Identity::Any),
             revision: None,
         }
@@ -108,7 +109,7 @@ impl VanillaCookieConsent {
     /// let reader = VanillaCookieConsent::new().cookie_name("cc_consent");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 
