@@ -164,6 +164,36 @@ impl<'s> RawValue<'s> {
     }
 }
 
+/// The offset of the first byte of `bytes` that ends the plain part of a JSON string (`"`,
+/// `\\` or a control character), or `bytes.len()`. Eight bytes at a time (SWAR).
+#[inline]
+fn special_offset(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
+    // wrongly), so it is in their union.
+    fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let mut i = 0;
+    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let found = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 impl<'s> Scanner<'s> {
     #[inline]
     fn peek(&self) -> Option<u8> {
@@ -194,10 +224,11 @@ impl<'s> Scanner<'s> {
     }
 
     /// Reads `word`, whose first byte was already peeked.
-    fn literal(&mut self, word: &[u8]) -> Result<(), Invalid> {
-        match self.bytes.get(self.pos..self.pos + word.len()) {
+    #[inline]
+    fn literal<const N: usize>(&mut self, word: &[u8; N]) -> Result<(), Invalid> {
+        match self.bytes.get(self.pos..self.pos + N) {
             Some(found) if found == word => {
-                self.pos += word.len();
+                self.pos += N;
                 Ok(())
             }
             _ => Err(Invalid),
@@ -206,27 +237,38 @@ impl<'s> Scanner<'s> {
 
     /// Reads a string after its opening quote: a slice of the input when it holds no
     /// escape, else decoded into `buf`.
+    #[inline]
     fn string(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<Text<'s>, Invalid> {
         let bytes = self.bytes;
         let start = self.pos;
-        let mut i = start;
-        loop {
-            match bytes.get(i) {
-                None => return Err(Invalid),
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    let text = &bytes[start..i];
-                    return Ok(if text.len() <= MAX_KEY {
-                        Text::Input(text)
-                    } else {
-                        Text::TooLong
-                    });
-                }
-                Some(b'\\') => break,
-                Some(&b) if b < 0x20 => return Err(Invalid),
-                Some(_) => i += 1,
+        let i = start + special_offset(&bytes[start.min(bytes.len())..]);
+        match bytes.get(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                let text = &bytes[start..i];
+                Ok(if text.len() <= MAX_KEY {
+                    Text::Input(text)
+                } else {
+                    Text::TooLong
+                })
             }
+            Some(b'\\') => self.escaped_string(buf, start, i),
+            // The end of the input, or a control character.
+            _ => Err(Invalid),
         }
+    }
+
+    /// The rest of [`string`](Self::string) when it holds an escape: the string started
+    /// at `start`, its first escape is at `i`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(
+        &mut self,
+        buf: &mut [u8; MAX_KEY],
+        start: usize,
+        i: usize,
+    ) -> Result<Text<'s>, Invalid> {
+        let bytes = self.bytes;
         // Escapes: decode into `buf`, starting with the bytes before the first one.
         self.pos = i;
         let mut len = 0usize;
