@@ -98,19 +98,105 @@ impl<'a> Iterator for Pairs<'a> {
                 self.rest = self.fields.next()?.as_bytes();
                 continue;
             }
-            let (pair, rest) = match memchr::memchr(b';', self.rest) {
-                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-                None => (self.rest, &[][..]),
-            };
-            self.rest = rest;
-            if let Some(parsed) = parse_pair(pair) {
-                return Some(parsed);
+            if let Some(pair) = take_pair(&mut self.rest) {
+                return Some(pair);
             }
         }
     }
 }
 
-/// Whether `name` could be the (trimmed) cookie-name of a pair [`parse_pair`] keeps.
+/// Reads the pair at the start of `rest` and moves `rest` past it and its `;`: the pair,
+/// or `None` for one to skip.
+#[inline]
+fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let pair = *rest;
+    let start = pair.len() - trim_wsp_start(pair).len();
+    let stop = start + name_stop(&pair[start..]);
+    // The usual pair: a name of plain bytes right before its `=`.
+    let (name, eq) = match pair.get(stop) {
+        Some(b'=') if stop > start => (Some(&pair[start..stop]), stop),
+        _ => match slow_name(pair, start) {
+            Ok((name, eq)) => (name, eq),
+            Err(after) => {
+                // No `=`: skipped.
+                *rest = after;
+                return None;
+            }
+        },
+    };
+    let after = &pair[eq + 1..];
+    let value = match memchr::memchr(b';', after) {
+        Some(j) => {
+            *rest = &after[j + 1..];
+            &after[..j]
+        }
+        None => {
+            *rest = &[];
+            after
+        }
+    };
+    Some((name?, trim_wsp(value)))
+}
+
+/// The offset of the first byte of `bytes` that a plain cookie-name cannot hold here (`=`,
+/// `;`, a control character, SP, or DEL), or `bytes.len()`. Eight bytes at a time (SWAR).
+#[inline]
+fn name_stop(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
+    // wrongly), so it is in their union.
+    fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let mut i = 0;
+    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+        let up_to_space = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
+        let found = zero(w ^ (ONES * u64::from(b'=')))
+            | zero(w ^ (ONES * u64::from(b';')))
+            | zero(w ^ (ONES * 0x7f))
+            | up_to_space;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'=' || b == b';' || b <= b' ' || b == 0x7f {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The name of the pair at the start of `pair` (its SP and HTAB before `start` skipped) and
+/// the offset of its `=`, the name `None` when the pair is to be skipped (an empty name, or
+/// one holding SP, HTAB or a control character); `Err` with the rest of the field after the
+/// pair when it has no `=`.
+#[cold]
+fn slow_name(pair: &[u8], start: usize) -> Result<(Option<&[u8]>, usize), &[u8]> {
+    let mut end = start;
+    let mut bad = false;
+    for (i, &b) in pair.iter().enumerate().skip(start) {
+        match b {
+            b'=' => {
+                let name = &pair[start..end];
+                return Ok(((!bad && !name.is_empty()).then_some(name), i));
+            }
+            b';' => return Err(&pair[i + 1..]),
+            b' ' | b'\t' => {}
+            _ => {
+                bad |= end != i || b < b' ' || b == 0x7f;
+                end = i + 1;
+            }
+        }
+    }
+    Err(&[])
+}
+
+/// Whether `name` could be the (trimmed) cookie-name of a pair [`Pairs`] yields.
 fn is_pair_name(name: &[u8]) -> bool {
     !name.is_empty()
         && !name
@@ -189,51 +275,51 @@ impl<'a> Iterator for Values<'a, '_> {
             Searcher::Shared(finder) => *finder,
             Searcher::Lazy(_) | Searcher::Nothing => return None,
         };
-        let len = finder.needle().len();
         loop {
-            let field = self.field;
-            let Some(found) = field.get(self.at..).and_then(|rest| finder.find(rest)) else {
-                self.field = self.fields.next()?.as_bytes();
-                self.at = 0;
-                continue;
-            };
-            let start = self.at + found;
-            let end = start + len;
-            // Resume after this occurrence's first byte unless it is a pair.
-            self.at = start + 1;
-            let before = trim_wsp_end(&field[..start]);
-            if !matches!(before.last(), None | Some(b';')) {
-                continue;
+            if let Some(value) = find_value(self.field, &mut self.at, finder) {
+                return Some(value);
             }
-            let after = trim_wsp_start(&field[end..]);
-            let [b'=', value @ ..] = after else {
-                continue;
-            };
-            let value_start = field.len() - value.len();
-            let value = match memchr::memchr(b';', value) {
-                Some(i) => {
-                    self.at = value_start + i + 1;
-                    &value[..i]
-                }
-                None => {
-                    self.at = field.len();
-                    value
-                }
-            };
-            return Some(trim_wsp(value));
+            self.field = self.fields.next()?.as_bytes();
+            self.at = 0;
         }
     }
 }
 
-/// Splits one `name=value` pair; `None` for a pair to skip.
+/// The value of the next pair of `field` named as `finder` searches, from offset `at`;
+/// moves `at` past what was read.
 #[inline]
-fn parse_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let eq = memchr::memchr(b'=', pair)?;
-    let name = trim_wsp(&pair[..eq]);
-    if name.is_empty() || name.iter().any(|&b| b <= b' ' || b == 0x7f || b == b'\t') {
-        return None;
+fn find_value<'a>(
+    field: &'a [u8],
+    at: &mut usize,
+    finder: &memchr::memmem::Finder<'_>,
+) -> Option<&'a [u8]> {
+    let len = finder.needle().len();
+    loop {
+        let start = *at + finder.find(field.get(*at..)?)?;
+        let end = start + len;
+        // Resume after this occurrence's first byte unless it is a pair.
+        *at = start + 1;
+        let before = trim_wsp_end(&field[..start]);
+        if !matches!(before.last(), None | Some(b';')) {
+            continue;
+        }
+        let after = trim_wsp_start(&field[end..]);
+        let [b'=', value @ ..] = after else {
+            continue;
+        };
+        let value_start = field.len() - value.len();
+        let value = match memchr::memchr(b';', value) {
+            Some(i) => {
+                *at = value_start + i + 1;
+                &value[..i]
+            }
+            None => {
+                *at = field.len();
+                value
+            }
+        };
+        return Some(trim_wsp(value));
     }
-    Some((name, trim_wsp(&pair[eq + 1..])))
 }
 
 /// Removes leading and trailing SP and HTAB (and nothing else: not Unicode whitespace).
@@ -391,6 +477,7 @@ mod tests {
             Just(b"ab".to_vec()),
             Just(b"b".to_vec()),
             Just(b"c_p".to_vec()),
+            Just(b"long_cookie_name".to_vec()),
             Just(vec![0xff]),
             Just(vec![0xc3, 0xa9]),
             (0x20u8..=0x7e).prop_map(|b| vec![b]),
@@ -426,6 +513,56 @@ mod tests {
                 let values: Vec<&[u8]> = cookies.get_named(&name).collect();
                 proptest::prop_assert_eq!(values, want);
             }
+        }
+    }
+
+    /// Any bytes, as a `Cookie` field could not hold them (controls, DEL), biased towards
+    /// separators, whitespace and the names searched.
+    fn raw_field() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            4 => field(),
+            1 => prop::collection::vec(any::<u8>(), 0..4),
+            1 => proptest::sample::select(vec![
+                vec![0x7f], vec![0], b"\r".to_vec(), b"\n".to_vec(), vec![0x1f], b"a\x7f".to_vec(),
+            ]),
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn one_field_of_any_bytes_reads_as_the_reference_split(
+            field in raw_field(),
+            name in proptest::sample::select(vec![
+                &b"a"[..], b"ab", b"c_p", b"long_cookie_name", b"a\x7f",
+            ]),
+        ) {
+            let expected = reference_pairs(std::slice::from_ref(&field));
+            let mut got = Vec::new();
+            let mut rest = &field[..];
+            while !rest.is_empty() {
+                if let Some((n, v)) = take_pair(&mut rest) {
+                    got.push((n.to_vec(), v.to_vec()));
+                }
+            }
+            proptest::prop_assert_eq!(&got, &expected);
+            let want: Vec<&[u8]> = expected
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .collect();
+            let finder = memchr::memmem::Finder::new(name);
+            let mut values = Vec::new();
+            let mut at = 0;
+            if is_pair_name(name) {
+                while let Some(v) = find_value(&field, &mut at, &finder) {
+                    values.push(v);
+                }
+            }
+            proptest::prop_assert_eq!(values, want);
         }
     }
 
