@@ -52,11 +52,16 @@ pub(crate) fn percent_decode_into<'b>(
             if literal == 8 {
                 continue;
             }
-            // `value[i]` is `%`, and `buf[out]` is in `dest`.
-            let (decoded, len) = percent_escape(value, i);
-            buf[out] = decoded;
-            out += 1;
-            i += len;
+            // `value[i]` is `%`; escapes often follow each other (`%22%3A`).
+            loop {
+                let (decoded, len) = percent_escape(value, i);
+                *buf.get_mut(out)? = decoded;
+                out += 1;
+                i += len;
+                if value.get(i) != Some(&b'%') {
+                    break;
+                }
+            }
         }
     }
     while let Some(&b) = value.get(i) {

@@ -341,7 +341,7 @@ impl KeyedGrants {
 
     /// The grants, or `None` when the value held more than [`MAX_TRACKED_KEYS`] distinct
     /// keys standing for registry ids (read it as unreadable).
-    pub(crate) fn finish(self) -> Option<Grants> {
+    pub(crate) fn finish(&self) -> Option<Grants> {
         if self.repeats.overflowed() {
             return None;
         }
