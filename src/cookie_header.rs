@@ -56,7 +56,9 @@ impl<'a> RequestCookies<'a> {
             fields: self.headers.get_all(COOKIE).iter(),
             field: &[],
             at: 0,
-            searcher: Searcher::Lazy(name),
+            pending: Some(name),
+            owned: None,
+            shared: None,
         }
     }
 
@@ -69,10 +71,9 @@ impl<'a> RequestCookies<'a> {
             fields: self.headers.get_all(COOKIE).iter(),
             field: &[],
             at: 0,
-            searcher: match &name.finder {
-                Some(finder) => Searcher::Shared(finder),
-                None => Searcher::Nothing,
-            },
+            pending: None,
+            owned: None,
+            shared: name.finder.as_ref(),
         }
     }
 
@@ -245,35 +246,30 @@ struct Values<'a, 'n> {
     field: &'a [u8],
     /// Where the search resumes in `field`.
     at: usize,
-    searcher: Searcher<'n>,
-}
-
-enum Searcher<'n> {
-    /// The name, its searcher to build at the first `Cookie` field (none, no cost).
-    Lazy(&'n [u8]),
-    Owned(memchr::memmem::Finder<'n>),
-    Shared(&'n memchr::memmem::Finder<'static>),
-    /// No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB or a
-    /// control character: such a name finds nothing (as the pair split would).
-    Nothing,
+    /// The name whose searcher is built at the first `Cookie` field (none, no cost).
+    pending: Option<&'n [u8]>,
+    /// The searcher built for `pending`, or `None` when no pair can be named so.
+    owned: Option<memchr::memmem::Finder<'n>>,
+    /// The searcher of a [`CookieName`].
+    shared: Option<&'n memchr::memmem::Finder<'static>>,
 }
 
 impl<'a> Iterator for Values<'a, '_> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        if let Searcher::Lazy(name) = self.searcher {
+        if let Some(name) = self.pending.take() {
             self.field = self.fields.next()?.as_bytes();
-            self.searcher = if is_pair_name(name) {
-                Searcher::Owned(memchr::memmem::Finder::new(name))
-            } else {
-                Searcher::Nothing
-            };
+            // No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB or a
+            // control character: such a name finds nothing (as the pair split would).
+            if is_pair_name(name) {
+                self.owned = Some(memchr::memmem::Finder::new(name));
+            }
         }
-        let finder = match &self.searcher {
-            Searcher::Owned(finder) => finder,
-            Searcher::Shared(finder) => *finder,
-            Searcher::Lazy(_) | Searcher::Nothing => return None,
+        let finder = match (&self.owned, self.shared) {
+            (Some(finder), _) => finder,
+            (None, Some(finder)) => finder,
+            (None, None) => return None,
         };
         loop {
             if let Some(value) = find_value(self.field, &mut self.at, finder) {

@@ -3,8 +3,8 @@ use super::common::{
 };
 use super::js_object::{parse_object, JsValue};
 use super::MAX_CONSENT_VALUE;
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// What [`Cookiebot`] makes of the bare `CookieConsent=-1`, which Cookiebot writes for a

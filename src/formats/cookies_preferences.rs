@@ -1,7 +1,7 @@
 use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's

@@ -1,6 +1,6 @@
 use super::common::{single_cookie_reader, with_decoded, Grants, Identity, KeyedGrants, NameMap};
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookieyes-consent` cookie of the CookieYes CMP.

@@ -1,6 +1,6 @@
 use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookie_consent` cookie of [django-cookie-consent] (the Jazzband Django app).

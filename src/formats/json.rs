@@ -179,7 +179,8 @@ fn special_offset(bytes: &[u8]) -> usize {
     while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
         let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
         let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let found = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space;
+        let found =
+            zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space;
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }

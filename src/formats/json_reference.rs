@@ -401,4 +401,3 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         Ok(())
     }
 }
-

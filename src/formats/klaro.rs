@@ -3,8 +3,8 @@ use super::common::{
 };
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads Klaro's `klaro` cookie.

@@ -2,8 +2,8 @@ use super::common::{
     parse_iso8601_ms, percent_decode_into, read_narrowest, Grants, Identity, NameMap,
 };
 use super::MAX_CONSENT_VALUE;
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::{ConsentRequest, ReadConsent};
 
 /// Reads OneTrust's `OptanonConsent` cookie, with `OptanonAlertBoxClosed` as the sign that

@@ -1,7 +1,7 @@
 use super::common::{percent_decode_into, single_cookie_reader, Identity, KeyedGrants, NameMap};
 use super::MAX_CONSENT_VALUE;
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads tarteaucitron.js's `tarteaucitron` cookie.

@@ -1,7 +1,7 @@
 use super::common::{single_cookie_reader, Grants};
 use super::tc_string::TcString;
-use crate::cookie_header::CookieName;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the IAB TCF v2 consent cookie `euconsent-v2` (TCF v2.2 and v2.3 strings).

@@ -9,9 +9,9 @@ use super::common::{
 };
 use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
-use crate::cookie_header::CookieName;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 use crate::registry::ConsentKey;
 

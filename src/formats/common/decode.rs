@@ -237,7 +237,12 @@ mod tests {
 
     #[test]
     fn with_decoded_reads_values_around_the_short_buffer() {
-        for len in [SHORT_VALUE - 1, SHORT_VALUE, SHORT_VALUE + 1, MAX_CONSENT_VALUE] {
+        for len in [
+            SHORT_VALUE - 1,
+            SHORT_VALUE,
+            SHORT_VALUE + 1,
+            MAX_CONSENT_VALUE,
+        ] {
             let value = format!("%41{}", "b".repeat(len - 3));
             let expected = format!("A{}", "b".repeat(len - 3));
             assert_eq!(

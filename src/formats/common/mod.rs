@@ -10,8 +10,8 @@ pub(crate) use time::{civil_days, parse_iso8601_ms};
 
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
-use crate::cookie_header::CookieName;
 use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 use crate::registry::{ConsentKey, Registry};
 
