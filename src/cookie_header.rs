@@ -57,8 +57,7 @@ impl<'a> RequestCookies<'a> {
             field: &[],
             at: 0,
             pending: Some(name),
-            owned: None,
-            shared: None,
+            finder: None,
         }
     }
 
@@ -67,13 +66,11 @@ impl<'a> RequestCookies<'a> {
     where
         'a: 'n,
     {
-        Values {
+        NamedValues {
             fields: self.headers.get_all(COOKIE).iter(),
             field: &[],
             at: 0,
-            pending: None,
-            owned: None,
-            shared: name.finder.as_ref(),
+            finder: name.finder.as_ref(),
         }
     }
 
@@ -249,9 +246,7 @@ struct Values<'a, 'n> {
     /// The name whose searcher is built at the first `Cookie` field (none, no cost).
     pending: Option<&'n [u8]>,
     /// The searcher built for `pending`, or `None` when no pair can be named so.
-    owned: Option<memchr::memmem::Finder<'n>>,
-    /// The searcher of a [`CookieName`].
-    shared: Option<&'n memchr::memmem::Finder<'static>>,
+    finder: Option<memchr::memmem::Finder<'n>>,
 }
 
 impl<'a> Iterator for Values<'a, '_> {
@@ -263,14 +258,33 @@ impl<'a> Iterator for Values<'a, '_> {
             // No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB or a
             // control character: such a name finds nothing (as the pair split would).
             if is_pair_name(name) {
-                self.owned = Some(memchr::memmem::Finder::new(name));
+                self.finder = Some(memchr::memmem::Finder::new(name));
             }
         }
-        let finder = match (&self.owned, self.shared) {
-            (Some(finder), _) => finder,
-            (None, Some(finder)) => finder,
-            (None, None) => return None,
-        };
+        let finder = self.finder.as_ref()?;
+        loop {
+            if let Some(value) = find_value(self.field, &mut self.at, finder) {
+                return Some(value);
+            }
+            self.field = self.fields.next()?.as_bytes();
+            self.at = 0;
+        }
+    }
+}
+
+/// [`Values`] with the searcher of a [`CookieName`] (`None` when no pair can be named so).
+struct NamedValues<'a, 'n> {
+    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    field: &'a [u8],
+    at: usize,
+    finder: Option<&'n memchr::memmem::Finder<'static>>,
+}
+
+impl<'a> Iterator for NamedValues<'a, '_> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let finder = self.finder?;
         loop {
             if let Some(value) = find_value(self.field, &mut self.at, finder) {
                 return Some(value);
