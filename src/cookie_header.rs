@@ -1,5 +1,7 @@
 //! Reading the request's `Cookie` field(s) as bytes, one pair at a time.
 
+use std::fmt;
+
 use http::header::{GetAll, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
@@ -50,7 +52,26 @@ impl<'a> RequestCookies<'a> {
     where
         'a: 'n,
     {
-        self.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
+        Values {
+            fields: self.headers.get_all(COOKIE).iter(),
+            field: &[],
+            at: 0,
+            pending: Some(name),
+            finder: None,
+        }
+    }
+
+    /// [`get`](Self::get) with the searcher of `name` built beforehand.
+    pub(crate) fn get_named<'n>(&self, name: &'n CookieName) -> impl Iterator<Item = &'a [u8]> + 'n
+    where
+        'a: 'n,
+    {
+        NamedValues {
+            fields: self.headers.get_all(COOKIE).iter(),
+            field: &[],
+            at: 0,
+            finder: name.finder.as_ref(),
+        }
     }
 
     /// Whether the request has no `Cookie` field.
@@ -75,35 +96,260 @@ impl<'a> Iterator for Pairs<'a> {
                 self.rest = self.fields.next()?.as_bytes();
                 continue;
             }
-            let (pair, rest) = match memchr::memchr(b';', self.rest) {
-                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-                None => (self.rest, &[][..]),
-            };
-            self.rest = rest;
-            if let Some(parsed) = parse_pair(pair) {
-                return Some(parsed);
+            if let Some(pair) = take_pair(&mut self.rest) {
+                return Some(pair);
             }
         }
     }
 }
 
-/// Splits one `name=value` pair; `None` for a pair to skip.
+/// Reads the pair at the start of `rest` and moves `rest` past it and its `;`: the pair,
+/// or `None` for one to skip.
 #[inline]
-fn parse_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let eq = memchr::memchr(b'=', pair)?;
-    let name = trim_wsp(&pair[..eq]);
-    if name.is_empty() || name.iter().any(|&b| b <= b' ' || b == 0x7f || b == b'\t') {
-        return None;
+fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let pair = *rest;
+    let start = pair.len() - trim_wsp_start(pair).len();
+    let stop = start + name_stop(&pair[start..]);
+    // The usual pair: a name of plain bytes right before its `=`.
+    let (name, eq) = match pair.get(stop) {
+        Some(b'=') if stop > start => (Some(&pair[start..stop]), stop),
+        _ => match slow_name(pair, start) {
+            Ok((name, eq)) => (name, eq),
+            Err(after) => {
+                // No `=`: skipped.
+                *rest = after;
+                return None;
+            }
+        },
+    };
+    let after = &pair[eq + 1..];
+    let value = match memchr::memchr(b';', after) {
+        Some(j) => {
+            *rest = &after[j + 1..];
+            &after[..j]
+        }
+        None => {
+            *rest = &[];
+            after
+        }
+    };
+    Some((name?, trim_wsp(value)))
+}
+
+/// The offset of the first byte of `bytes` that a plain cookie-name cannot hold here (`=`,
+/// `;`, a control character, SP, or DEL), or `bytes.len()`. Eight bytes at a time (SWAR).
+#[inline]
+fn name_stop(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
+    // wrongly), so it is in their union.
+    fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
     }
-    Some((name, trim_wsp(&pair[eq + 1..])))
+    let mut i = 0;
+    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+        let up_to_space = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
+        let found = zero(w ^ (ONES * u64::from(b'=')))
+            | zero(w ^ (ONES * u64::from(b';')))
+            | zero(w ^ (ONES * 0x7f))
+            | up_to_space;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'=' || b == b';' || b <= b' ' || b == 0x7f {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The name of the pair at the start of `pair` (its SP and HTAB before `start` skipped) and
+/// the offset of its `=`, the name `None` when the pair is to be skipped (an empty name, or
+/// one holding SP, HTAB or a control character); `Err` with the rest of the field after the
+/// pair when it has no `=`.
+#[cold]
+fn slow_name(pair: &[u8], start: usize) -> Result<(Option<&[u8]>, usize), &[u8]> {
+    let mut end = start;
+    let mut bad = false;
+    for (i, &b) in pair.iter().enumerate().skip(start) {
+        match b {
+            b'=' => {
+                let name = &pair[start..end];
+                return Ok(((!bad && !name.is_empty()).then_some(name), i));
+            }
+            b';' => return Err(&pair[i + 1..]),
+            b' ' | b'\t' => {}
+            _ => {
+                bad |= end != i || b < b' ' || b == 0x7f;
+                end = i + 1;
+            }
+        }
+    }
+    Err(&[])
+}
+
+/// Whether `name` could be the (trimmed) cookie-name of a pair [`Pairs`] yields.
+fn is_pair_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name
+            .iter()
+            .any(|&b| b <= b' ' || b == 0x7f || b == b'=' || b == b';')
+}
+
+/// A cookie-name read from every request (a consent cookie's): the searcher
+/// [`RequestCookies::get_named`] uses is built once, with the name.
+#[derive(Clone)]
+pub(crate) struct CookieName {
+    name: String,
+    /// `None` for a name no pair can have (see [`is_pair_name`]).
+    finder: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl CookieName {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let finder = is_pair_name(name.as_bytes())
+            .then(|| memchr::memmem::Finder::new(name.as_bytes()).into_owned());
+        Self { name, finder }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Debug for CookieName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.name, f)
+    }
+}
+
+/// The values of the pairs named exactly one name ([`RequestCookies::get`]).
+///
+/// Instead of splitting every pair, it searches each field for the name and keeps an
+/// occurrence only where a pair would start: after the field start or a `;` and SP/HTAB
+/// only, and followed by SP/HTAB only and `=`. That is exactly where the pair split finds a
+/// pair of that name: its name holds no `;` nor `=`, so the pair's first `=` is the one
+/// after it. Scanning back stops at the first byte that is not SP or HTAB, so a field
+/// repeating the name costs linear time.
+struct Values<'a, 'n> {
+    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    field: &'a [u8],
+    /// Where the search resumes in `field`.
+    at: usize,
+    /// The name whose searcher is built at the first `Cookie` field (none, no cost).
+    pending: Option<&'n [u8]>,
+    /// The searcher built for `pending`, or `None` when no pair can be named so.
+    finder: Option<memchr::memmem::Finder<'n>>,
+}
+
+impl<'a> Iterator for Values<'a, '_> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if let Some(name) = self.pending.take() {
+            self.field = self.fields.next()?.as_bytes();
+            // No pair can be named by an empty name or one holding `=`, `;`, SP, HTAB or a
+            // control character: such a name finds nothing (as the pair split would).
+            if is_pair_name(name) {
+                self.finder = Some(memchr::memmem::Finder::new(name));
+            }
+        }
+        let finder = self.finder.as_ref()?;
+        loop {
+            if let Some(value) = find_value(self.field, &mut self.at, finder) {
+                return Some(value);
+            }
+            self.field = self.fields.next()?.as_bytes();
+            self.at = 0;
+        }
+    }
+}
+
+/// [`Values`] with the searcher of a [`CookieName`] (`None` when no pair can be named so).
+struct NamedValues<'a, 'n> {
+    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    field: &'a [u8],
+    at: usize,
+    finder: Option<&'n memchr::memmem::Finder<'static>>,
+}
+
+impl<'a> Iterator for NamedValues<'a, '_> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let finder = self.finder?;
+        loop {
+            if let Some(value) = find_value(self.field, &mut self.at, finder) {
+                return Some(value);
+            }
+            self.field = self.fields.next()?.as_bytes();
+            self.at = 0;
+        }
+    }
+}
+
+/// The value of the next pair of `field` named as `finder` searches, from offset `at`;
+/// moves `at` past what was read.
+#[inline]
+fn find_value<'a>(
+    field: &'a [u8],
+    at: &mut usize,
+    finder: &memchr::memmem::Finder<'_>,
+) -> Option<&'a [u8]> {
+    let len = finder.needle().len();
+    loop {
+        let start = *at + finder.find(field.get(*at..)?)?;
+        let end = start + len;
+        // Resume after this occurrence's first byte unless it is a pair.
+        *at = start + 1;
+        let before = trim_wsp_end(&field[..start]);
+        if !matches!(before.last(), None | Some(b';')) {
+            continue;
+        }
+        let after = trim_wsp_start(&field[end..]);
+        let [b'=', value @ ..] = after else {
+            continue;
+        };
+        let value_start = field.len() - value.len();
+        let value = match memchr::memchr(b';', value) {
+            Some(i) => {
+                *at = value_start + i + 1;
+                &value[..i]
+            }
+            None => {
+                *at = field.len();
+                value
+            }
+        };
+        return Some(trim_wsp(value));
+    }
 }
 
 /// Removes leading and trailing SP and HTAB (and nothing else: not Unicode whitespace).
 #[inline]
-pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_wsp(s: &[u8]) -> &[u8] {
+    trim_wsp_end(trim_wsp_start(s))
+}
+
+/// Removes leading SP and HTAB.
+#[inline]
+fn trim_wsp_start(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }
+    s
+}
+
+/// Removes trailing SP and HTAB.
+#[inline]
+fn trim_wsp_end(mut s: &[u8]) -> &[u8] {
     while let [rest @ .., b' ' | b'\t'] = s {
         s = rest;
     }
@@ -189,6 +435,173 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    /// The pair split as first written (split on `;`, first `=`, trim SP/HTAB, skip a bad
+    /// name): the reference the faster readers must agree with on every input.
+    fn reference_pairs(fields: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        fn trim(mut s: &[u8]) -> &[u8] {
+            while let [b' ' | b'\t', rest @ ..] = s {
+                s = rest;
+            }
+            while let [rest @ .., b' ' | b'\t'] = s {
+                s = rest;
+            }
+            s
+        }
+        let mut out = Vec::new();
+        for field in fields {
+            for pair in field.split(|&b| b == b';') {
+                let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                    continue;
+                };
+                let name = trim(&pair[..eq]);
+                if name.is_empty() || name.iter().any(|&b| b <= b' ' || b == 0x7f) {
+                    continue;
+                }
+                out.push((name.to_vec(), trim(&pair[eq + 1..]).to_vec()));
+            }
+        }
+        out
+    }
+
+    fn headers_of(fields: &[Vec<u8>]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
+        }
+        headers
+    }
+
+    /// Bytes a `Cookie` field may hold (no control character but HTAB), biased towards
+    /// the separators, whitespace, the names searched and non-UTF-8.
+    fn field() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(b";".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"; ".to_vec()),
+            Just(b"a".to_vec()),
+            Just(b"ab".to_vec()),
+            Just(b"b".to_vec()),
+            Just(b"c_p".to_vec()),
+            Just(b"long_cookie_name".to_vec()),
+            Just(vec![0xff]),
+            Just(vec![0xc3, 0xa9]),
+            (0x20u8..=0x7e).prop_map(|b| vec![b]),
+            (0x80u8..=0xff).prop_map(|b| vec![b]),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn pairs_and_get_agree_with_the_reference_split(
+            fields in proptest::collection::vec(field(), 0..4),
+            name in proptest::sample::select(vec![
+                &b"a"[..], b"ab", b"b", b"c_p", b"a b", b"a=", b"", b";", b"\xff",
+            ]),
+        ) {
+            let headers = headers_of(&fields);
+            let cookies = RequestCookies::new(&headers);
+            let expected = reference_pairs(&fields);
+            let got: Vec<_> = cookies.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect();
+            proptest::prop_assert_eq!(&got, &expected);
+            let want: Vec<&[u8]> = expected
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .collect();
+            let values: Vec<&[u8]> = cookies.get(name).collect();
+            proptest::prop_assert_eq!(&values, &want);
+            if let Ok(name) = std::str::from_utf8(name) {
+                let name = CookieName::new(name);
+                let values: Vec<&[u8]> = cookies.get_named(&name).collect();
+                proptest::prop_assert_eq!(values, want);
+            }
+        }
+    }
+
+    /// Any bytes, as a `Cookie` field could not hold them (controls, DEL), biased towards
+    /// separators, whitespace and the names searched.
+    fn raw_field() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            4 => field(),
+            1 => prop::collection::vec(any::<u8>(), 0..4),
+            1 => proptest::sample::select(vec![
+                vec![0x7f], vec![0], b"\r".to_vec(), b"\n".to_vec(), vec![0x1f], b"a\x7f".to_vec(),
+            ]),
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn one_field_of_any_bytes_reads_as_the_reference_split(
+            field in raw_field(),
+            name in proptest::sample::select(vec![
+                &b"a"[..], b"ab", b"c_p", b"long_cookie_name", b"a\x7f",
+            ]),
+        ) {
+            let expected = reference_pairs(std::slice::from_ref(&field));
+            let mut got = Vec::new();
+            let mut rest = &field[..];
+            while !rest.is_empty() {
+                if let Some((n, v)) = take_pair(&mut rest) {
+                    got.push((n.to_vec(), v.to_vec()));
+                }
+            }
+            proptest::prop_assert_eq!(&got, &expected);
+            let want: Vec<&[u8]> = expected
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .collect();
+            let finder = memchr::memmem::Finder::new(name);
+            let mut values = Vec::new();
+            let mut at = 0;
+            if is_pair_name(name) {
+                while let Some(v) = find_value(&field, &mut at, &finder) {
+                    values.push(v);
+                }
+            }
+            proptest::prop_assert_eq!(values, want);
+        }
+    }
+
+    #[test]
+    fn get_finds_only_pair_names_not_text_inside_values_or_names() {
+        let fields = [
+            b"xa=1; a b=2;a=3 ;\ta\t=\t4\t;b=a=5; a; a =6;;a=7".to_vec(),
+            b"aa=8; a=".to_vec(),
+            b"a=9".to_vec(),
+        ];
+        let headers = headers_of(&fields);
+        let values: Vec<_> = RequestCookies::new(&headers).get(b"a").collect();
+        assert_eq!(values, [&b"3"[..], b"4", b"6", b"7", b"", b"9"]);
+        let pairs: Vec<_> = RequestCookies::new(&headers)
+            .iter()
+            .filter(|(n, _)| *n == b"a")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values, pairs);
+    }
+
+    #[test]
+    fn a_name_repeated_in_values_is_read_in_linear_time_and_correctly() {
+        // Thousands of occurrences of the name in values, each after spaces: each
+        // candidate looks back over its spaces only.
+        let field = format!("x={}; a=last", "  a".repeat(2000));
+        let headers = headers_of(&[field.into_bytes()]);
+        let values: Vec<_> = RequestCookies::new(&headers).get(b"a").collect();
+        assert_eq!(values, [&b"last"[..]]);
     }
 
     #[test]

@@ -8,9 +8,8 @@ use std::collections::HashMap;
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 
-use aho_corasick::{
-    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
-};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa::DFA as PrefixDfa, Anchored, MatchKind, StartKind};
 use std::sync::Arc;
 
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
@@ -59,15 +58,16 @@ use crate::error::ConfigError;
 #[derive(Clone)]
 pub struct Registry {
     categories: Vec<Category>,
-    category_index: FastMap<String, CategoryId>,
     services: Vec<String>,
-    service_index: FastMap<String, ServiceId>,
+    /// Category ids and service ids (never equal: the builder checks), as bytes, so that
+    /// a consent-format key is resolved with one lookup and no UTF-8 check.
+    keys: FastMap<Box<[u8]>, ConsentKey>,
     /// Services that appear in declarations of each category.
     services_by_category: Vec<ServiceSet>,
     declarations: Vec<Declaration>,
     resolved: Vec<Resolved>,
     exact: FastMap<Box<[u8]>, u32>,
-    prefixes: Option<(AhoCorasick, Vec<u32>)>,
+    prefixes: Option<Arc<Prefixes>>,
     patterns: Option<Arc<Globs>>,
     sale_or_sharing: CategorySet,
     revision: u64,
@@ -92,13 +92,27 @@ struct Globs {
     caches: Pool<DfaCache, MakeCache>,
     /// Pattern id to declaration index.
     map: Vec<u32>,
+    /// Skips the search for a name no pattern can match.
+    filter: Filter,
 }
 
 impl Globs {
     /// The cache of the lazy DFA per thread, in bytes (grown when the patterns need more).
     const CACHE_CAPACITY: usize = 2 << 20;
 
-    fn build(patterns: &[&str], map: Vec<u32>) -> Result<Self, ConfigError> {
+    /// Compiles `patterns` (the regular expressions of `globs`, in the same order).
+    fn build(globs: &[&str], patterns: &[&str], map: Vec<u32>) -> Result<Self, ConfigError> {
+        let mut filter = Filter::new();
+        for glob in globs {
+            // `*` matches any run of bytes (none included), `?` one byte, anything else
+            // itself: the name holds at least the bytes that are not `*`, and starts with
+            // the glob's first byte unless that is a wildcard.
+            match glob.as_bytes().first() {
+                Some(b'*' | b'?') | None => filter.any_first_byte(),
+                Some(&b) => filter.first_byte(b),
+            }
+            filter.min_len(glob.bytes().filter(|&b| b != b'*').count());
+        }
         let dfa = DFA::builder()
             .syntax(
                 regex_automata::util::syntax::Config::new()
@@ -126,11 +140,15 @@ impl Globs {
             dfa,
             caches: Pool::new(make),
             map,
+            filter,
         })
     }
 
     /// The declaration of the first pattern, in declaration order, matching all of `name`.
     fn find(&self, name: &[u8]) -> Option<u32> {
+        if !self.filter.may_match(name) {
+            return None;
+        }
         // Every glob ends with `$` and the search is anchored at the start, so the
         // leftmost-first match is that of the first pattern matching the whole name.
         let input = regex_automata::Input::new(name).anchored(regex_automata::Anchored::Yes);
@@ -139,6 +157,111 @@ impl Globs {
         // matches" (the unknown-cookie policy then applies: fail closed).
         let found = self.dfa.try_search_fwd(&mut cache, &input).ok().flatten()?;
         Some(self.map[found.pattern().as_usize()])
+    }
+}
+
+/// A quick test run before a search: the bytes a name must start with and its least
+/// length. It only rules names out; one that passes may still not match.
+#[derive(Debug, Clone)]
+struct Filter {
+    /// Bit `b` is set when a name may start with byte `b`.
+    first: [u64; 4],
+    min_len: usize,
+}
+
+impl Filter {
+    const fn new() -> Self {
+        Self {
+            first: [0; 4],
+            min_len: usize::MAX,
+        }
+    }
+
+    fn first_byte(&mut self, b: u8) {
+        self.first[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn any_first_byte(&mut self) {
+        self.first = [u64::MAX; 4];
+    }
+
+    fn min_len(&mut self, len: usize) {
+        self.min_len = self.min_len.min(len);
+    }
+
+    #[inline]
+    fn may_match(&self, name: &[u8]) -> bool {
+        match name.first() {
+            Some(&b) => {
+                name.len() >= self.min_len && self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+            }
+            // Every pattern needs a byte (an empty prefix or an all-`*` glob is refused).
+            None => false,
+        }
+    }
+}
+
+/// The [`Prefix`](Match::Prefix) declarations compiled into one anchored Aho-Corasick DFA
+/// (one table lookup per byte of the name, whatever the number of prefixes), searched
+/// directly rather than through `AhoCorasick`'s dynamic dispatch.
+struct Prefixes {
+    dfa: PrefixDfa,
+    /// Pattern id to declaration index.
+    map: Vec<u32>,
+    /// Skips the search for a name no prefix can start.
+    filter: Filter,
+}
+
+impl Prefixes {
+    fn build(prefixes: &[(&str, u32)]) -> Result<Self, ConfigError> {
+        let mut filter = Filter::new();
+        for (prefix, _) in prefixes {
+            if let Some(&b) = prefix.as_bytes().first() {
+                filter.first_byte(b);
+            }
+            filter.min_len(prefix.len());
+        }
+        let dfa = PrefixDfa::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(prefixes.iter().map(|(p, _)| p.as_bytes()))
+            .map_err(|e| ConfigError::Other(format!("cannot compile the prefixes: {e}")))?;
+        Ok(Self {
+            dfa,
+            map: prefixes.iter().map(|(_, i)| *i).collect(),
+            filter,
+        })
+    }
+
+    /// The declaration of the longest prefix of `name`.
+    fn find(&self, name: &[u8]) -> Option<u32> {
+        if !self.filter.may_match(name) {
+            return None;
+        }
+        // The anchored leftmost-longest search of `Automaton::try_find`, walked here so the
+        // table lookups inline: the last match state whose pattern starts at the first byte
+        // (a match state may also carry a pattern reached by a failure transition, which
+        // starts later) before the dead state or the end of the name. The DFA is built for
+        // anchored searches: an error would read as "no prefix matches" (the
+        // unknown-cookie policy then applies: fail closed).
+        let dfa = &self.dfa;
+        let mut sid = dfa.start_state(Anchored::Yes).ok()?;
+        let mut found = None;
+        for (i, &b) in name.iter().enumerate() {
+            sid = dfa.next_state(Anchored::Yes, sid, b);
+            if dfa.is_special(sid) {
+                if dfa.is_dead(sid) {
+                    break;
+                }
+                if dfa.is_match(sid) {
+                    let pattern = dfa.match_pattern(sid, 0);
+                    if dfa.pattern_len(pattern) == i + 1 {
+                        found = Some(pattern);
+                    }
+                }
+            }
+        }
+        found.map(|p| self.map[p.as_usize()])
     }
 }
 
@@ -191,7 +314,10 @@ impl Registry {
 
     /// The index of a category id, if declared.
     pub fn category_id(&self, id: &str) -> Option<CategoryId> {
-        self.category_index.get(id).copied()
+        match self.keys.get(id.as_bytes()) {
+            Some(&ConsentKey::Category(c)) => Some(c),
+            _ => None,
+        }
     }
 
     /// The id of the category at position `index` (0-based, in declaration order).
@@ -215,7 +341,10 @@ impl Registry {
 
     /// The index of a service id, if any declaration names it.
     pub fn service_id(&self, id: &str) -> Option<ServiceId> {
-        self.service_index.get(id).copied()
+        match self.keys.get(id.as_bytes()) {
+            Some(&ConsentKey::Service(s)) => Some(s),
+            _ => None,
+        }
     }
 
     /// The service id for an index of this registry.
@@ -240,14 +369,7 @@ impl Registry {
 
     /// Resolves a consent-format key: a category id or a service id, compared exactly.
     pub fn consent_key(&self, key: &[u8]) -> Option<ConsentKey> {
-        let key = std::str::from_utf8(key).ok()?;
-        if let Some(&id) = self.category_index.get(key) {
-            return Some(ConsentKey::Category(id));
-        }
-        self.service_index
-            .get(key)
-            .copied()
-            .map(ConsentKey::Service)
+        self.keys.get(key).copied()
     }
 
     /// The declaration governing `cookie_name`, following the [lookup
@@ -261,10 +383,9 @@ impl Registry {
         if let Some(&i) = self.exact.get(name) {
             return Some(i);
         }
-        if let Some((ac, map)) = &self.prefixes {
-            let input = Input::new(name).anchored(Anchored::Yes);
-            if let Some(m) = ac.find(input) {
-                return Some(map[m.pattern().as_usize()]);
+        if let Some(prefixes) = &self.prefixes {
+            if let Some(i) = prefixes.find(name) {
+                return Some(i);
             }
         }
         if let Some(globs) = &self.patterns {
@@ -641,7 +762,7 @@ impl RegistryBuilder {
         let mut resolved = Vec::with_capacity(declarations.len());
         let mut exact: FastMap<Box<[u8]>, u32> = FastMap::default();
         let mut prefix_list: Vec<(&str, u32)> = Vec::new();
-        let mut pattern_list: Vec<(String, u32)> = Vec::new();
+        let mut pattern_list: Vec<(&str, String, u32)> = Vec::new();
         let mut seen_prefix: HashMap<&str, ()> = HashMap::new();
         let mut seen_pattern: HashMap<&str, ()> = HashMap::new();
 
@@ -719,7 +840,7 @@ impl RegistryBuilder {
                             name: pattern.clone(),
                         });
                     }
-                    pattern_list.push((regex, index));
+                    pattern_list.push((pattern, regex, index));
                 }
             }
         }
@@ -727,29 +848,30 @@ impl RegistryBuilder {
         let prefixes = if prefix_list.is_empty() {
             None
         } else {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .start_kind(StartKind::Anchored)
-                // A DFA: one table lookup per byte of the name, whatever the number of
-                // prefixes (the automatic choice switches to an NFA past a few hundred).
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(prefix_list.iter().map(|(p, _)| p.as_bytes()))
-                .map_err(|e| ConfigError::Other(format!("cannot compile the prefixes: {e}")))?;
-            Some((ac, prefix_list.iter().map(|(_, i)| *i).collect()))
+            Some(Arc::new(Prefixes::build(&prefix_list)?))
         };
         let patterns = if pattern_list.is_empty() {
             None
         } else {
-            let regexes: Vec<&str> = pattern_list.iter().map(|(r, _)| r.as_str()).collect();
-            let map = pattern_list.iter().map(|(_, i)| *i).collect();
-            Some(Arc::new(Globs::build(&regexes, map)?))
+            let globs: Vec<&str> = pattern_list.iter().map(|(g, _, _)| *g).collect();
+            let regexes: Vec<&str> = pattern_list.iter().map(|(_, r, _)| r.as_str()).collect();
+            let map = pattern_list.iter().map(|(_, _, i)| *i).collect();
+            Some(Arc::new(Globs::build(&globs, &regexes, map)?))
         };
 
+        let keys = category_index
+            .into_iter()
+            .map(|(id, c)| (id.into_bytes().into_boxed_slice(), ConsentKey::Category(c)))
+            .chain(
+                service_index
+                    .into_iter()
+                    .map(|(id, s)| (id.into_bytes().into_boxed_slice(), ConsentKey::Service(s))),
+            )
+            .collect();
         Ok(Registry {
             categories,
-            category_index,
+            keys,
             services,
-            service_index,
             services_by_category,
             declarations,
             resolved,
@@ -882,6 +1004,103 @@ mod tests {
                     .position(|g| glob(g.as_bytes(), name.as_bytes()));
                 let found = registry.lookup_index(name.as_bytes()).map(|i| i as usize);
                 assert_eq!(found, expected, "{name:?} against {order:?}");
+            }
+        }
+    }
+
+    /// Declarations over a small alphabet (so that names, prefixes and globs overlap).
+    fn declarations() -> impl proptest::strategy::Strategy<Value = Vec<(u8, String)>> {
+        use proptest::prelude::*;
+        let text = |wild: bool| {
+            let mut atoms = vec!["a", "b", "_", "\u{e9}", "ab"];
+            if wild {
+                atoms.extend(["*", "?", "*", "?"]);
+            }
+            prop::collection::vec(proptest::sample::select(atoms), 1..5).prop_map(|a| a.concat())
+        };
+        prop::collection::vec(
+            prop_oneof![
+                text(false).prop_map(|t| (0u8, t)),
+                text(false).prop_map(|t| (1u8, t)),
+                text(true).prop_map(|t| (2u8, t)),
+            ],
+            0..12,
+        )
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_walk_is_the_automaton_anchored_search(
+            prefixes in proptest::collection::btree_set(
+                proptest::collection::vec(proptest::sample::select(b"ab_x".to_vec()), 1..5),
+                1..10,
+            ),
+            names in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(b"ab_xy".to_vec()), 0..9),
+                1..10,
+            ),
+        ) {
+            let texts: Vec<String> = prefixes.into_iter().map(|p| String::from_utf8(p).unwrap()).collect();
+            let list: Vec<(&str, u32)> = texts.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
+            let prefixes = Prefixes::build(&list).unwrap();
+            for name in &names {
+                let input = aho_corasick::Input::new(name).anchored(Anchored::Yes);
+                let expected = prefixes.dfa.try_find(&input).unwrap().map(|m| m.pattern().as_u32());
+                proptest::prop_assert_eq!(prefixes.find(name), expected, "{:?} {:?}", name, texts);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lookup_is_exact_then_longest_prefix_then_first_glob(
+            decls in declarations(),
+            names in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![&b"a"[..], b"b", b"_", "\u{e9}".as_bytes(), b"\xc3", b"x"]),
+                    0..7,
+                ).prop_map(|p: Vec<&[u8]>| p.concat()),
+                1..10,
+            ),
+        ) {
+            // Keep what the builder accepts: one declaration per text and kind, globs with
+            // a wildcard and not only `*`.
+            let mut kept: Vec<(u8, String)> = Vec::new();
+            for (kind, text) in decls {
+                let wild = text.contains(['*', '?']);
+                if (kind == 2) != wild || text.bytes().all(|b| b == b'*') {
+                    continue;
+                }
+                if !kept.contains(&(kind, text.clone())) {
+                    kept.push((kind, text));
+                }
+            }
+            let registry = Registry::builder()
+                .default_categories()
+                .cookies(kept.iter().map(|(kind, text)| {
+                    match kind {
+                        0 => Declaration::exact(text.as_str()),
+                        1 => Declaration::prefix(text.as_str()),
+                        _ => Declaration::pattern(text.as_str()),
+                    }
+                    .category("necessary")
+                }))
+                .build()
+                .unwrap();
+            for name in &names {
+                let of_kind = |k: u8| kept.iter().enumerate().filter(move |(_, (kind, _))| *kind == k);
+                let expected = of_kind(0)
+                    .find(|(_, (_, t))| t.as_bytes() == &name[..])
+                    .or_else(|| {
+                        of_kind(1)
+                            .filter(|(_, (_, t))| name.starts_with(t.as_bytes()))
+                            .max_by_key(|(_, (_, t))| t.len())
+                    })
+                    .or_else(|| of_kind(2).find(|(_, (_, t))| glob(t.as_bytes(), name)))
+                    .map(|(i, _)| i as u32);
+                proptest::prop_assert_eq!(registry.lookup_index(name), expected, "{:?} in {:?}", name, kept);
             }
         }
     }

@@ -1,6 +1,4 @@
-use percent_encoding::percent_decode;
-
-use super::common::{service_key, Grants, Identity, KeyedGrants, NameMap};
+use super::common::{service_key, with_decoded, Grants, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
@@ -228,18 +226,20 @@ impl Complianz {
         let registry = request.registry();
         let mut local = KeyedGrants::new();
         let mut choice = false;
-        let scanned = scan_object(percent_decode(value), |key, value| {
-            if let Key::Text(key) = key {
-                let decision = match value {
-                    Value::Bool(yes) => Some(yes),
-                    _ => None,
-                };
-                choice |= decision.is_some();
-                // Service slugs only: a key equal to a category id grants no category.
-                local.record(key, service_key(key, registry), decision);
-            }
+        let scanned = with_decoded(value, |json| {
+            scan_object(json, |key, value| {
+                if let Key::Text(key) = key {
+                    let decision = match value {
+                        Value::Bool(yes) => Some(yes),
+                        _ => None,
+                    };
+                    choice |= decision.is_some();
+                    // Service slugs only: a key equal to a category id grants no category.
+                    local.record(key, service_key(key, registry), decision);
+                }
+            })
         });
-        let (Ok(()), Some(local)) = (scanned, local.finish()) else {
+        let (Some(Ok(())), Some(local)) = (scanned, local.finish()) else {
             return Services::Broken;
         };
         if !choice {

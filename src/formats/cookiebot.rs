@@ -4,6 +4,7 @@ use super::common::{
 use super::js_object::{parse_object, JsValue};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// What [`Cookiebot`] makes of the bare `CookieConsent=-1`, which Cookiebot writes for a
@@ -72,7 +73,7 @@ pub enum OutsideRegion {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Cookiebot {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
     outside_region: OutsideRegion,
 }
@@ -92,7 +93,7 @@ impl Cookiebot {
     /// Reads `CookieConsent` with the [default map](Self::DEFAULT_MAP), `-1` granting all.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), Identity::Off),
             outside_region: OutsideRegion::default(),
         }
@@ -105,7 +106,7 @@ impl Cookiebot {
     /// let reader = Cookiebot::new().cookie_name("CookieConsentShop");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

@@ -1,8 +1,7 @@
-use percent_encoding::percent_decode;
-
-use super::common::{single_cookie_reader, Identity, KeyedGrants, NameMap};
+use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use super::json::{scan_object, Key, Value};
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
@@ -56,7 +55,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct CookiesPreferences {
-    cookie_name: String,
+    cookie_name: CookieName,
     aliases: NameMap,
 }
 
@@ -67,14 +66,14 @@ impl CookiesPreferences {
     /// Reads the `cookies_preferences` cookie, keys = registry ids.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             aliases: NameMap::new([], Identity::Any),
         }
     }
 
     /// Reads a cookie of another name.
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 
@@ -94,19 +93,23 @@ impl CookiesPreferences {
         // A `timestamp` or `revision` that is not a non-negative integer, or given twice,
         // makes the value unreadable: its age could not be proven.
         let mut bad_meta = false;
-        let scanned = scan_object(percent_decode(value), |key, value| {
-            let Key::Text(key) = key else { return };
-            match (key, value) {
-                (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => timestamp = Some(ms),
-                (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
-                (b"timestamp" | b"revision", _) => bad_meta = true,
-                (_, Value::Bool(yes)) => {
-                    grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+        let scanned = with_decoded(value, |json| {
+            scan_object(json, |key, value| {
+                let Key::Text(key) = key else { return };
+                match (key, value) {
+                    (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
+                        timestamp = Some(ms);
+                    }
+                    (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
+                    (b"timestamp" | b"revision", _) => bad_meta = true,
+                    (_, Value::Bool(yes)) => {
+                        grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+                    }
+                    _ => grants.record(key, self.aliases.resolve(key, registry), None),
                 }
-                _ => grants.record(key, self.aliases.resolve(key, registry), None),
-            }
+            })
         });
-        let (Ok(()), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
+        let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
             return Consent::unreadable();
         };
         let mut consent = grants.into_consent();

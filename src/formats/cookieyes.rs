@@ -1,5 +1,6 @@
 use super::common::{single_cookie_reader, with_decoded, Grants, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookieyes-consent` cookie of the CookieYes CMP.
@@ -68,7 +69,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct CookieYes {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
 }
 
@@ -79,7 +80,7 @@ impl CookieYes {
     /// Reads `cookieyes-consent` with the [default mapping](CookieYes#mapping).
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new(
                 [
                     ("necessary", None),
@@ -96,7 +97,7 @@ impl CookieYes {
 
     /// Reads a cookie of another name.
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

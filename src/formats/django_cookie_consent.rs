@@ -1,5 +1,6 @@
 use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the `cookie_consent` cookie of [django-cookie-consent] (the Jazzband Django app).
@@ -62,7 +63,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct DjangoCookieConsent {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
     min_versions: Vec<(String, String)>,
 }
@@ -74,7 +75,7 @@ impl DjangoCookieConsent {
     /// Reads `cookie_consent`, group varnames = registry ids.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new([], Identity::Any),
             min_versions: Vec::new(),
         }
@@ -82,7 +83,7 @@ impl DjangoCookieConsent {
 
     /// Reads a cookie of another name (the app's `COOKIE_CONSENT_NAME` setting).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

@@ -4,8 +4,13 @@
 //! arrays are validated and skipped with a depth counter (no recursion, so no stack overflow
 //! on deep input). Keys longer than [`MAX_KEY`] bytes are reported as too long. Any syntax
 //! error fails the whole scan: a half-read consent proves nothing.
+//!
+//! It reads a byte slice (decode percent-encoding first): a string without escapes is
+//! reported as a slice of the input, without copying.
 
-use std::iter::Peekable;
+#[cfg(test)]
+#[path = "json_reference.rs"]
+mod reference;
 
 /// Longest key kept, in bytes; longer keys are reported as [`Key::TooLong`].
 pub(crate) const MAX_KEY: usize = 64;
@@ -37,19 +42,17 @@ pub(crate) enum Value<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Invalid;
 
-struct Scanner<I: Iterator<Item = u8>> {
-    bytes: Peekable<I>,
+struct Scanner<'s> {
+    bytes: &'s [u8],
+    pos: usize,
 }
 
 /// Scans `bytes` as one JSON object, calling `member` for each member in order.
-pub(crate) fn scan_object<I, F>(bytes: I, mut member: F) -> Result<(), Invalid>
+pub(crate) fn scan_object<F>(bytes: &[u8], mut member: F) -> Result<(), Invalid>
 where
-    I: Iterator<Item = u8>,
     F: FnMut(Key<'_>, Value<'_>),
 {
-    let mut s = Scanner {
-        bytes: bytes.peekable(),
-    };
+    let mut s = Scanner { bytes, pos: 0 };
     let mut key_buf = [0u8; MAX_KEY];
     let mut str_buf = [0u8; MAX_KEY];
     s.object(&mut key_buf, |s, key| {
@@ -76,29 +79,26 @@ pub(crate) enum Path<'a> {
 /// Scans `bytes` as one JSON object like [`scan_object`], and also reports the scalar
 /// contents of arrays and objects up to two levels down (`{"a":[..], "b":{"c":[..]}}`);
 /// anything deeper is validated and skipped. Iterative, bounded by [`MAX_DEPTH`].
-pub(crate) fn scan_object_nested<I, F>(bytes: I, mut visit: F) -> Result<(), Invalid>
+pub(crate) fn scan_object_nested<F>(bytes: &[u8], mut visit: F) -> Result<(), Invalid>
 where
-    I: Iterator<Item = u8>,
     F: FnMut(Path<'_>, Value<'_>),
 {
-    let mut s = Scanner {
-        bytes: bytes.peekable(),
-    };
+    let mut s = Scanner { bytes, pos: 0 };
     let mut outer = [0u8; MAX_KEY];
     let mut inner = [0u8; MAX_KEY];
     let mut buf = [0u8; MAX_KEY];
-    s.object(&mut outer, |s, okey| match s.bytes.peek() {
+    s.object(&mut outer, |s, okey| match s.peek() {
         Some(b'[') => {
-            s.bytes.next();
+            s.pos += 1;
             visit(Path::Member(okey), Value::Other);
             s.elements(&mut buf, |v| visit(Path::Element(okey), v))
         }
         Some(b'{') => {
-            s.bytes.next();
+            s.pos += 1;
             visit(Path::Member(okey), Value::Other);
             s.members(&mut inner, |s, ikey| {
-                if s.bytes.peek() == Some(&b'[') {
-                    s.bytes.next();
+                if s.peek() == Some(b'[') {
+                    s.pos += 1;
                     visit(Path::Inner(okey, ikey), Value::Other);
                     s.elements(&mut buf, |v| visit(Path::InnerElement(okey, ikey), v))
                 } else {
@@ -116,55 +116,162 @@ where
     })
 }
 
-fn key_of(buf: &[u8], len: Option<usize>) -> Key<'_> {
-    match len {
-        Some(n) => Key::Text(&buf[..n]),
-        None => Key::TooLong,
+/// A string read by [`Scanner::string`].
+#[derive(Clone, Copy)]
+enum Text<'s> {
+    /// No escape: this slice of the input.
+    Input(&'s [u8]),
+    /// Escapes decoded into the caller's buffer, this many bytes.
+    Buf(usize),
+    /// Longer than [`MAX_KEY`] bytes once decoded.
+    TooLong,
+}
+
+impl<'s> Text<'s> {
+    fn key<'b>(self, buf: &'b [u8]) -> Key<'b>
+    where
+        's: 'b,
+    {
+        match self {
+            Self::Input(text) => Key::Text(text),
+            Self::Buf(n) => Key::Text(&buf[..n]),
+            Self::TooLong => Key::TooLong,
+        }
     }
 }
 
-enum RawValue {
+enum RawValue<'s> {
     Bool(bool),
     Integer(u64),
-    Str(usize),
+    Str(Text<'s>),
     Other,
 }
 
-impl RawValue {
-    fn resolve(self, buf: &[u8]) -> Value<'_> {
+impl<'s> RawValue<'s> {
+    fn resolve<'b>(self, buf: &'b [u8]) -> Value<'b>
+    where
+        's: 'b,
+    {
         match self {
             Self::Bool(b) => Value::Bool(b),
             Self::Integer(n) => Value::Integer(n),
-            Self::Str(n) => Value::Str(&buf[..n]),
+            Self::Str(text) => match text.key(buf) {
+                Key::Text(t) => Value::Str(t),
+                Key::TooLong => Value::Other,
+            },
             Self::Other => Value::Other,
         }
     }
 }
 
-impl<I: Iterator<Item = u8>> Scanner<I> {
+/// The offset of the first byte of `bytes` that ends the plain part of a JSON string (`"`,
+/// `\\` or a control character), or `bytes.len()`. Eight bytes at a time (SWAR).
+#[inline]
+fn special_offset(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
+    // wrongly), so it is in their union.
+    fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let mut i = 0;
+    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let found =
+            zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+impl<'s> Scanner<'s> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    #[inline]
     fn ws(&mut self) {
-        while matches!(self.bytes.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.bytes.next();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
         }
     }
 
+    #[inline]
     fn expect(&mut self, b: u8) -> Result<(), Invalid> {
-        if self.bytes.next() == Some(b) {
+        if self.next() == Some(b) {
             Ok(())
         } else {
             Err(Invalid)
         }
     }
 
-    fn literal(&mut self, rest: &[u8]) -> Result<(), Invalid> {
-        for &b in rest {
-            self.expect(b)?;
+    /// Reads `word`, whose first byte was already peeked.
+    #[inline]
+    fn literal<const N: usize>(&mut self, word: &[u8; N]) -> Result<(), Invalid> {
+        match self.bytes.get(self.pos..self.pos + N) {
+            Some(found) if found == word => {
+                self.pos += N;
+                Ok(())
+            }
+            _ => Err(Invalid),
         }
-        Ok(())
     }
 
-    /// Reads a string after its opening quote into `buf`; `None` if it did not fit.
-    fn string(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<Option<usize>, Invalid> {
+    /// Reads a string after its opening quote: a slice of the input when it holds no
+    /// escape, else decoded into `buf`.
+    #[inline]
+    fn string(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<Text<'s>, Invalid> {
+        let bytes = self.bytes;
+        let start = self.pos;
+        let i = start + special_offset(&bytes[start.min(bytes.len())..]);
+        match bytes.get(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                let text = &bytes[start..i];
+                Ok(if text.len() <= MAX_KEY {
+                    Text::Input(text)
+                } else {
+                    Text::TooLong
+                })
+            }
+            Some(b'\\') => self.escaped_string(buf, start, i),
+            // The end of the input, or a control character.
+            _ => Err(Invalid),
+        }
+    }
+
+    /// The rest of [`string`](Self::string) when it holds an escape: the string started
+    /// at `start`, its first escape is at `i`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(
+        &mut self,
+        buf: &mut [u8; MAX_KEY],
+        start: usize,
+        i: usize,
+    ) -> Result<Text<'s>, Invalid> {
+        let bytes = self.bytes;
+        // Escapes: decode into `buf`, starting with the bytes before the first one.
+        self.pos = i;
         let mut len = 0usize;
         let mut fits = true;
         let mut push = |bytes: &[u8], len: &mut usize| {
@@ -175,11 +282,12 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                 fits = false;
             }
         };
+        push(&bytes[start..i], &mut len);
         loop {
-            match self.bytes.next().ok_or(Invalid)? {
+            match self.next().ok_or(Invalid)? {
                 b'"' => break,
                 b'\\' => {
-                    let c = match self.bytes.next().ok_or(Invalid)? {
+                    let c = match self.next().ok_or(Invalid)? {
                         b'"' => '"',
                         b'\\' => '\\',
                         b'/' => '/',
@@ -211,13 +319,13 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                 b => push(&[b], &mut len),
             }
         }
-        Ok(fits.then_some(len))
+        Ok(if fits { Text::Buf(len) } else { Text::TooLong })
     }
 
     fn hex4(&mut self) -> Result<u32, Invalid> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let d = (self.bytes.next().ok_or(Invalid)? as char)
+            let d = (self.next().ok_or(Invalid)? as char)
                 .to_digit(16)
                 .ok_or(Invalid)?;
             v = v * 16 + d;
@@ -229,15 +337,12 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
     fn number(&mut self) -> Result<Option<u64>, Invalid> {
         let mut integer: Option<u64> = Some(0);
         let mut digits = 0usize;
-        if self.bytes.peek() == Some(&b'-') {
-            self.bytes.next();
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
             integer = None;
         }
-        while let Some(&b) = self.bytes.peek() {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            self.bytes.next();
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            self.pos += 1;
             digits += 1;
             integer = integer
                 .and_then(|n| n.checked_mul(10))
@@ -246,16 +351,16 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         if digits == 0 {
             return Err(Invalid);
         }
-        if self.bytes.peek() == Some(&b'.') {
-            self.bytes.next();
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
             integer = None;
             self.digits()?;
         }
-        if matches!(self.bytes.peek(), Some(b'e' | b'E')) {
-            self.bytes.next();
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
             integer = None;
-            if matches!(self.bytes.peek(), Some(b'+' | b'-')) {
-                self.bytes.next();
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
             }
             self.digits()?;
         }
@@ -263,20 +368,19 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
     }
 
     fn digits(&mut self) -> Result<(), Invalid> {
-        let mut n = 0;
-        while self.bytes.peek().is_some_and(u8::is_ascii_digit) {
-            self.bytes.next();
-            n += 1;
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
         }
-        if n == 0 {
+        if self.pos == start {
             Err(Invalid)
         } else {
             Ok(())
         }
     }
 
-    fn value(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<RawValue, Invalid> {
-        match self.bytes.peek().copied().ok_or(Invalid)? {
+    fn value(&mut self, buf: &mut [u8; MAX_KEY]) -> Result<RawValue<'s>, Invalid> {
+        match self.peek().ok_or(Invalid)? {
             b't' => {
                 self.literal(b"true")?;
                 Ok(RawValue::Bool(true))
@@ -290,11 +394,8 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                 Ok(RawValue::Other)
             }
             b'"' => {
-                self.bytes.next();
-                Ok(match self.string(buf)? {
-                    Some(n) => RawValue::Str(n),
-                    None => RawValue::Other,
-                })
+                self.pos += 1;
+                Ok(RawValue::Str(self.string(buf)?))
             }
             b'-' | b'0'..=b'9' => Ok(match self.number()? {
                 Some(n) => RawValue::Integer(n),
@@ -319,34 +420,34 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         self.expect(b'{')?;
         self.members(key_buf, member)?;
         self.ws();
-        match self.bytes.next() {
+        match self.next() {
             None => Ok(()),
             Some(_) => Err(Invalid),
         }
     }
 
     /// Reads the members of an object after its `{`, through its `}`: reads each key (into
-    /// `key_buf`) and its `:`, then calls `member` to read the value.
+    /// `key_buf` when it holds escapes) and its `:`, then calls `member` to read the value.
     fn members(
         &mut self,
         key_buf: &mut [u8; MAX_KEY],
         mut member: impl FnMut(&mut Self, Key<'_>) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
         self.ws();
-        if self.bytes.peek() == Some(&b'}') {
-            self.bytes.next();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
             return Ok(());
         }
         loop {
             self.ws();
             self.expect(b'"')?;
-            let len = self.string(key_buf)?;
+            let key = self.string(key_buf)?;
             self.ws();
             self.expect(b':')?;
             self.ws();
-            member(self, key_of(key_buf, len))?;
+            member(self, key.key(key_buf))?;
             self.ws();
-            match self.bytes.next() {
+            match self.next() {
                 Some(b',') => continue,
                 Some(b'}') => return Ok(()),
                 _ => return Err(Invalid),
@@ -362,8 +463,8 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         mut element: impl FnMut(Value<'_>),
     ) -> Result<(), Invalid> {
         self.ws();
-        if self.bytes.peek() == Some(&b']') {
-            self.bytes.next();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
             return Ok(());
         }
         loop {
@@ -371,7 +472,7 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
             let value = self.value(buf)?;
             element(value.resolve(buf));
             self.ws();
-            match self.bytes.next() {
+            match self.next() {
                 Some(b',') => continue,
                 Some(b']') => return Ok(()),
                 _ => return Err(Invalid),
@@ -386,9 +487,9 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
         let mut depth = 0usize;
         loop {
             // Read one value.
-            match self.bytes.peek().copied() {
+            match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    self.bytes.next();
+                    self.pos += 1;
                     if depth >= MAX_DEPTH {
                         return Err(Invalid);
                     }
@@ -397,8 +498,8 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                     depth += 1;
                     self.ws();
                     let close = if is_object { b'}' } else { b']' };
-                    if self.bytes.peek() == Some(&close) {
-                        self.bytes.next();
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
                         depth -= 1;
                         stack >>= 1;
                     } else {
@@ -419,7 +520,7 @@ impl<I: Iterator<Item = u8>> Scanner<I> {
                 }
                 let in_object = stack & 1 == 1;
                 self.ws();
-                match self.bytes.next() {
+                match self.next() {
                     Some(b',') => {
                         self.ws();
                         if in_object {
@@ -454,7 +555,7 @@ mod tests {
 
     fn scan(s: &str) -> Result<Vec<(String, String)>, Invalid> {
         let mut out = Vec::new();
-        scan_object(s.bytes(), |k, v| {
+        scan_object(s.as_bytes(), |k, v| {
             let k = match k {
                 Key::Text(t) => String::from_utf8_lossy(t).into_owned(),
                 Key::TooLong => "<long>".into(),
@@ -556,7 +657,7 @@ mod tests {
             }
         }
         let mut out = Vec::new();
-        scan_object_nested(s.bytes(), |path, v| {
+        scan_object_nested(s.as_bytes(), |path, v| {
             let v = match v {
                 Value::Bool(b) => b.to_string(),
                 Value::Integer(n) => format!("#{n}"),
@@ -621,6 +722,119 @@ mod tests {
             "]".repeat(10_000)
         );
         assert_eq!(scan_nested(&deep), Err(Invalid));
+    }
+
+    /// Events of both scans, as text, for comparing two scanners.
+    fn events(
+        flat: impl FnOnce(&mut dyn FnMut(Key<'_>, Value<'_>)) -> Result<(), Invalid>,
+        nested: impl FnOnce(&mut dyn FnMut(Path<'_>, Value<'_>)) -> Result<(), Invalid>,
+    ) -> (Result<Vec<String>, Invalid>, Result<Vec<String>, Invalid>) {
+        let mut a = Vec::new();
+        let ra = flat(&mut |k, v| a.push(format!("{k:?}={v:?}")));
+        let mut b = Vec::new();
+        let rb = nested(&mut |p, v| b.push(format!("{p:?}={v:?}")));
+        (ra.map(|()| a), rb.map(|()| b))
+    }
+
+    /// JSON-shaped text: objects, arrays, escapes, numbers, long strings, and bytes no JSON
+    /// holds (controls, non-UTF-8), sometimes with one random piece spliced in.
+    fn json_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let string = prop_oneof![
+            Just(r#""a""#.to_owned()),
+            Just(r#""statistics""#.to_owned()),
+            Just(r#""g\u0061\"\\\/\b\f\n\r\t""#.to_owned()),
+            Just(r#""\ud83d\ude00""#.to_owned()),
+            Just(r#""\ud800x""#.to_owned()),
+            Just(r#""\udc00""#.to_owned()),
+            (60usize..70).prop_map(|n| format!("\"{}\"", "k".repeat(n))),
+            (60usize..70).prop_map(|n| format!("\"\\u00e9{}\"", "k".repeat(n))),
+            (61usize..64).prop_map(|n| format!("\"{}\\ud83d\\ude00\"", "k".repeat(n))),
+        ];
+        let scalar = prop_oneof![
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            Just("null".to_owned()),
+            Just("1735689600000".to_owned()),
+            Just("18446744073709551616".to_owned()),
+            Just("-1.5e+3".to_owned()),
+            Just("0".to_owned()),
+            string.clone(),
+        ];
+        let value = scalar.prop_recursive(4, 24, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((string.clone(), inner), 0..4).prop_map(|m| {
+                    let m: Vec<String> = m.into_iter().map(|(k, v)| format!("{k} : {v}")).collect();
+                    format!("{{ {} }}", m.join(","))
+                }),
+            ]
+        });
+        let splice = proptest::sample::select(vec![
+            &b"{"[..],
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b":",
+            b",",
+            b" ",
+            b"\\",
+            b"\\u",
+            b"tru",
+            b"-",
+            b".",
+            b"e",
+            b"\x01",
+            b"\xff",
+            b"\t\n\r",
+        ]);
+        (
+            value,
+            proptest::option::of((any::<proptest::sample::Index>(), splice)),
+            any::<bool>(),
+        )
+            .prop_map(|(v, splice, wrap)| {
+                let mut v = if wrap { format!("{{\"x\":{v}}}") } else { v }.into_bytes();
+                if let Some((at, piece)) = splice {
+                    let at = at.index(v.len() + 1);
+                    v.splice(at..at, piece.iter().copied());
+                }
+                v
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+
+        #[test]
+        fn slice_scanner_agrees_with_the_reference(input in json_like()) {
+            let new = events(
+                |f| scan_object(&input, f),
+                |f| scan_object_nested(&input, f),
+            );
+            let old = events(
+                |f| reference::scan_object(input.iter().copied(), f),
+                |f| reference::scan_object_nested(input.iter().copied(), f),
+            );
+            proptest::prop_assert_eq!(new, old);
+        }
+
+        #[test]
+        fn slice_scanner_agrees_with_the_reference_on_any_bytes(
+            input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        ) {
+            let new = events(
+                |f| scan_object(&input, f),
+                |f| scan_object_nested(&input, f),
+            );
+            let old = events(
+                |f| reference::scan_object(input.iter().copied(), f),
+                |f| reference::scan_object_nested(input.iter().copied(), f),
+            );
+            proptest::prop_assert_eq!(new, old);
+        }
     }
 
     #[test]

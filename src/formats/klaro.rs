@@ -4,6 +4,7 @@ use super::common::{
 use super::json::{scan_object, Key, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads Klaro's `klaro` cookie.
@@ -63,7 +64,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Klaro {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
 }
 
@@ -74,7 +75,7 @@ impl Klaro {
     /// Reads the `klaro` cookie; keys are registry service ids (never category ids).
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new([], Identity::Services),
         }
     }
@@ -86,7 +87,7 @@ impl Klaro {
     /// let reader = Klaro::new().cookie_name("klaro-consent");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 
@@ -110,7 +111,7 @@ impl Klaro {
         };
         let registry = request.registry();
         let mut grants = KeyedGrants::new();
-        let scanned = scan_object(text.iter().copied(), |key, value| {
+        let scanned = scan_object(text, |key, value| {
             if let Key::Text(key) = key {
                 let decision = match value {
                     Value::Bool(yes) => Some(yes),

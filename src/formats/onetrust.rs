@@ -3,6 +3,7 @@ use super::common::{
 };
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::{ConsentRequest, ReadConsent};
 
 /// Reads OneTrust's `OptanonConsent` cookie, with `OptanonAlertBoxClosed` as the sign that
@@ -83,8 +84,8 @@ use crate::reader::{ConsentRequest, ReadConsent};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct OneTrust {
-    cookie_name: String,
-    alert_cookie_name: String,
+    cookie_name: CookieName,
+    alert_cookie_name: CookieName,
     map: NameMap,
     require_choice: bool,
     read_awaiting_reconsent: bool,
@@ -125,8 +126,8 @@ impl OneTrust {
     /// [default map](Self::DEFAULT_MAP).
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
-            alert_cookie_name: Self::DEFAULT_ALERT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
+            alert_cookie_name: CookieName::new(Self::DEFAULT_ALERT_COOKIE_NAME),
             map: NameMap::new(Self::DEFAULT_MAP.map(|(k, v)| (k, Some(v))), Identity::Off),
             require_choice: true,
             read_awaiting_reconsent: false,
@@ -178,8 +179,8 @@ impl OneTrust {
     /// let reader = OneTrust::new().cookie_names("OptanonConsentEU", "OptanonAlertBoxClosedEU");
     /// ```
     pub fn cookie_names(mut self, consent: impl Into<String>, alert: impl Into<String>) -> Self {
-        self.cookie_name = consent.into();
-        self.alert_cookie_name = alert.into();
+        self.cookie_name = CookieName::new(consent);
+        self.alert_cookie_name = CookieName::new(alert);
         self
     }
 
@@ -252,7 +253,7 @@ impl ReadConsent for OneTrust {
             made: false,
             at_ms: None,
         };
-        for value in cookies.get(self.alert_cookie_name.as_bytes()) {
+        for value in cookies.get_named(&self.alert_cookie_name) {
             // OneTrust writes an ISO 8601 date: anything else cannot prove the choice's age
             // (a copy without a date must not hide the stale date of another copy).
             let Some(at) = parse_iso8601_ms(value) else {
@@ -261,7 +262,7 @@ impl ReadConsent for OneTrust {
             choice.at_ms = Some(choice.at_ms.map_or(at, |a| a.min(at)));
             choice.made = true;
         }
-        if choice.made && cookies.get(self.cookie_name.as_bytes()).next().is_none() {
+        if choice.made && cookies.get_named(&self.cookie_name).next().is_none() {
             // A choice was recorded but there is no `OptanonConsent` to read it from.
             return Consent::unreadable();
         }
@@ -271,7 +272,10 @@ impl ReadConsent for OneTrust {
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {
-        vec![self.cookie_name.clone(), self.alert_cookie_name.clone()]
+        vec![
+            self.cookie_name.as_str().to_owned(),
+            self.alert_cookie_name.as_str().to_owned(),
+        ]
     }
 }
 

@@ -1,6 +1,7 @@
 use super::common::{percent_decode_into, single_cookie_reader, Identity, KeyedGrants, NameMap};
 use super::MAX_CONSENT_VALUE;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads tarteaucitron.js's `tarteaucitron` cookie.
@@ -53,7 +54,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Tarteaucitron {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
 }
 
@@ -64,7 +65,7 @@ impl Tarteaucitron {
     /// Reads the `tarteaucitron` cookie; keys are registry service ids (never category ids).
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new([], Identity::Services),
         }
     }
@@ -76,7 +77,7 @@ impl Tarteaucitron {
     /// let reader = Tarteaucitron::new().cookie_name("rgpd");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

@@ -1,6 +1,7 @@
 use super::common::{single_cookie_reader, Grants};
 use super::tc_string::TcString;
 use crate::consent::Consent;
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 
 /// Reads the IAB TCF v2 consent cookie `euconsent-v2` (TCF v2.2 and v2.3 strings).
@@ -49,7 +50,7 @@ use crate::reader::ConsentRequest;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Tcf {
-    cookie_name: String,
+    cookie_name: CookieName,
     targets: Vec<(String, u64)>,
 }
 
@@ -73,7 +74,7 @@ impl Tcf {
     /// Reads `euconsent-v2` with the [default mapping](Tcf#mapping).
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             targets: vec![
                 ("functional".to_owned(), mask(&[5, 6])),
                 ("statistics".to_owned(), mask(&[8, 9])),
@@ -84,7 +85,7 @@ impl Tcf {
 
     /// Reads a cookie of another name.
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 

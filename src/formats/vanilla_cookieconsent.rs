@@ -11,6 +11,7 @@ use super::json::{scan_object_nested, Key, Path, Value};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 use crate::registry::ConsentKey;
 
@@ -83,7 +84,7 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENI
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct VanillaCookieConsent {
-    cookie_name: String,
+    cookie_name: CookieName,
     map: NameMap,
     revision: Option<u64>,
 }
@@ -95,7 +96,7 @@ impl VanillaCookieConsent {
     /// Reads `cc_cookie`; names are registry ids; no revision pinned.
     pub fn new() -> Self {
         Self {
-            cookie_name: Self::DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_name: CookieName::new(Self::DEFAULT_COOKIE_NAME),
             map: NameMap::new([], Identity::Any),
             revision: None,
         }
@@ -108,7 +109,7 @@ impl VanillaCookieConsent {
     /// let reader = VanillaCookieConsent::new().cookie_name("cc_consent");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie_name = CookieName::new(name);
         self
     }
 
@@ -170,7 +171,7 @@ impl VanillaCookieConsent {
         let mut first_ms = None;
         let mut last_ms = None;
         let mut expires_ms = None;
-        let scanned = scan_object_nested(json.iter().copied(), |path, value| match path {
+        let scanned = scan_object_nested(json, |path, value| match path {
             Path::Member(Key::Text(b"categories" | b"level")) => {
                 // Given twice (or both v2's `level` and v3's `categories`), a later list
                 // could widen an earlier one: unreadable.

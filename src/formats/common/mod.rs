@@ -11,6 +11,7 @@ pub(crate) use time::{civil_days, parse_iso8601_ms};
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
 use crate::consent::{CategorySet, Consent, ServiceSet};
+use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
 use crate::registry::{ConsentKey, Registry};
 
@@ -95,10 +96,9 @@ impl NameMap {
                 Identity::Off => None,
                 Identity::Any => registry.consent_key(name),
                 Identity::Services => service_key(name, registry),
-                Identity::Categories => std::str::from_utf8(name)
-                    .ok()
-                    .and_then(|name| registry.category_id(name))
-                    .map(ConsentKey::Category),
+                Identity::Categories => registry
+                    .consent_key(name)
+                    .filter(|key| matches!(key, ConsentKey::Category(_))),
             },
         }
     }
@@ -121,8 +121,9 @@ impl NameMap {
 /// The registry service `name` names, never a category: for cookies whose keys are service
 /// slugs.
 pub(crate) fn service_key(name: &[u8], registry: &Registry) -> Option<ConsentKey> {
-    let name = std::str::from_utf8(name).ok()?;
-    registry.service_id(name).map(ConsentKey::Service)
+    registry
+        .consent_key(name)
+        .filter(|key| matches!(key, ConsentKey::Service(_)))
 }
 
 /// Grants and refusals gathered while reading a consent value. Order-independent: a
@@ -340,7 +341,7 @@ impl KeyedGrants {
 
     /// The grants, or `None` when the value held more than [`MAX_TRACKED_KEYS`] distinct
     /// keys standing for registry ids (read it as unreadable).
-    pub(crate) fn finish(self) -> Option<Grants> {
+    pub(crate) fn finish(&self) -> Option<Grants> {
         if self.repeats.overflowed() {
             return None;
         }
@@ -357,11 +358,11 @@ impl KeyedGrants {
 /// over [`MAX_CONSENT_VALUE`] bytes is [`Consent::unreadable`] without being read.
 pub(crate) fn read_narrowest<'a>(
     request: &ConsentRequest<'a>,
-    cookie_name: &str,
+    cookie_name: &CookieName,
     mut read_one: impl FnMut(&'a [u8]) -> Consent,
 ) -> Consent {
     let mut found: Option<Consent> = None;
-    for value in request.cookies().get(cookie_name.as_bytes()) {
+    for value in request.cookies().get_named(cookie_name) {
         let consent = if value.len() > MAX_CONSENT_VALUE {
             Consent::unreadable()
         } else {
@@ -395,7 +396,7 @@ macro_rules! single_cookie_reader {
             }
 
             fn consent_cookie_names(&self) -> Vec<String> {
-                vec![self.cookie_name.clone()]
+                vec![self.cookie_name.as_str().to_owned()]
             }
         }
     };
@@ -560,19 +561,19 @@ mod tests {
         headers.append(COOKIE, HeaderValue::from_static("c=1; other=2; c=2"));
         let request = ConsentRequest::new(&headers, &r);
         let mut seen = Vec::new();
-        let consent = read_narrowest(&request, "c", |v| {
+        let consent = read_narrowest(&request, &CookieName::new("c"), |v| {
             seen.push(v.to_vec());
             Consent::decided()
         });
         assert_eq!(seen, [b"1".to_vec(), b"2".to_vec()]);
         assert!(consent.is_decided());
         assert_eq!(
-            read_narrowest(&request, "none", |_| Consent::decided()),
+            read_narrowest(&request, &CookieName::new("none"), |_| Consent::decided()),
             Consent::undecided()
         );
         headers.append(COOKIE, HeaderValue::from_str(&big).unwrap());
         let request = ConsentRequest::new(&headers, &r);
-        let consent = read_narrowest(&request, "c", |_| Consent::decided());
+        let consent = read_narrowest(&request, &CookieName::new("c"), |_| Consent::decided());
         assert_eq!(consent.state(), crate::ConsentState::Unreadable);
     }
 }
