@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::{HeaderMap, HeaderValue, Response};
+use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
@@ -31,7 +31,8 @@ pin_project! {
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub(crate) deletions: Vec<HeaderValue>,
-    pub(crate) request: HeaderMap,
+    pub(crate) cookie: Vec<HeaderValue>,
+    pub(crate) gpc: Vec<HeaderValue>,
 }
 
 impl<F> ResponseFuture<F> {
@@ -71,17 +72,17 @@ where
         let events = Some((&*this.consent, &extensions));
         match this.withdrawal.take() {
             Some(pending) => {
-                let Pending { deletions, request } = *pending;
+                let Pending {
+                    deletions,
+                    cookie,
+                    gpc,
+                } = *pending;
                 this.enforcer
-                    .finish_response_with(headers, &summary, deletions, &request, events)
+                    .finish_response_with(headers, &summary, deletions, &cookie, &gpc, events)
             }
-            None => this.enforcer.finish_response_with(
-                headers,
-                &summary,
-                Vec::new(),
-                &HeaderMap::new(),
-                events,
-            ),
+            None => this
+                .enforcer
+                .finish_response_with(headers, &summary, Vec::new(), &[], &[], events),
         };
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::COOKIE;
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use tower_service::Service;
 
 use crate::decision::ConsentDecision;
@@ -88,13 +88,12 @@ where
         };
         // Withdrawal needs the request's cookies again when the response records a consent.
         let withdrawal = (!deletions.is_empty()).then(|| {
-            let mut request = HeaderMap::new();
-            for name in [COOKIE, SEC_GPC] {
-                for value in req.headers().get_all(&name) {
-                    request.append(name.clone(), value.clone());
-                }
-            }
-            Box::new(Pending { deletions, request })
+            let fields = |name| req.headers().get_all(name).iter().cloned().collect();
+            Box::new(Pending {
+                deletions,
+                cookie: fields(COOKIE),
+                gpc: fields(SEC_GPC),
+            })
         });
         if self.enforcer.scrubs_request() {
             self.enforcer

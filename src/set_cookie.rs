@@ -110,6 +110,11 @@ pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
 /// - a `Max-Age` or `Expires` value over [`MAX_ATTRIBUTE_VALUE`] bytes, which browsers
 ///   ignore, makes it not a deletion.
 pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
+    // Both deciding attribute names hold an `x` (`max-age`, `expires`): without one, no
+    // attribute can make a deletion.
+    if memchr::memchr2(b'x', b'X', attributes).is_none() {
+        return false;
+    }
     // The last value of each attribute; parsed once, after the scan.
     let mut max_age: Option<&[u8]> = None;
     let mut expires: Option<&[u8]> = None;

@@ -263,7 +263,7 @@ impl Enforcer {
         };
         let max = self.withdrawal.max_deletions;
         let cookies = RequestCookies::new(headers);
-        if max == 0 || cookies.is_empty() || self.withdrawal.allows_every_declared(consent) {
+        if max == 0 || self.withdrawal.allows_every_declared(consent) {
             return Vec::new();
         }
         // One pass over the request's cookies; nothing is allocated unless a refused

@@ -7,7 +7,7 @@ use http::{Extensions, HeaderMap, HeaderValue};
 use super::scrub::{pair_name, segments};
 use crate::consent::Consent;
 use crate::cookie_header::trim_wsp;
-use crate::enforcer::{Enforcer, FilterSummary};
+use crate::enforcer::{Enforcer, FilterSummary, SEC_GPC};
 use crate::set_cookie::{parse_set_cookie, SetCookie};
 
 impl Enforcer {
@@ -52,7 +52,9 @@ impl Enforcer {
         deletions: Vec<HeaderValue>,
         request: &HeaderMap,
     ) -> usize {
-        self.finish_response_with(headers, summary, deletions, request, None)
+        let cookie: Vec<HeaderValue> = request.get_all(COOKIE).iter().cloned().collect();
+        let gpc: Vec<HeaderValue> = request.get_all(SEC_GPC).iter().cloned().collect();
+        self.finish_response_with(headers, summary, deletions, &cookie, &gpc, None)
     }
 
     /// [`finish_response`](Self::finish_response), reporting each appended deletion to the
@@ -63,13 +65,14 @@ impl Enforcer {
         headers: &mut HeaderMap,
         summary: &FilterSummary,
         deletions: Vec<HeaderValue>,
-        request: &HeaderMap,
+        request_cookie: &[HeaderValue],
+        request_gpc: &[HeaderValue],
         events: Option<(&Consent, &Extensions)>,
     ) -> usize {
         let mut appended = 0;
         let mut deletions = deletions;
         if !deletions.is_empty() {
-            if let Some(new_consent) = self.consent_set_by(headers, request) {
+            if let Some(new_consent) = self.consent_set_by(headers, request_cookie, request_gpc) {
                 // The visitor is recording a choice (or the site renews the consent cookie):
                 // keep only the deletions that the new choice refuses too.
                 let before = deletions.len();
@@ -121,7 +124,12 @@ impl Enforcer {
     /// over them. A consent `Set-Cookie` with a `Domain` attribute, or a `Path` other than
     /// `/`, might not reach the next request and is left out. `None` when the response
     /// changes no consent cookie.
-    fn consent_set_by(&self, headers: &HeaderMap, request: &HeaderMap) -> Option<Consent> {
+    fn consent_set_by(
+        &self,
+        headers: &HeaderMap,
+        request_cookie: &[HeaderValue],
+        request_gpc: &[HeaderValue],
+    ) -> Option<Consent> {
         let mut now = None;
         // (name, Some(value) set | None deleted), last one per name.
         let mut changed: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
@@ -151,7 +159,7 @@ impl Enforcer {
             return None;
         }
         let mut next = HeaderMap::new();
-        for field in request.get_all(COOKIE) {
+        for field in request_cookie {
             let kept: Vec<&[u8]> = segments(field.as_bytes())
                 .filter(|pair| {
                     pair_name(pair).is_none_or(|n| !changed.iter().any(|(c, _)| *c == n))
@@ -171,8 +179,8 @@ impl Enforcer {
         if !set.is_empty() {
             next.append(COOKIE, HeaderValue::from_bytes(&set.join(&b"; "[..])).ok()?);
         }
-        for gpc in request.get_all(crate::enforcer::SEC_GPC) {
-            next.append(crate::enforcer::SEC_GPC, gpc.clone());
+        for gpc in request_gpc {
+            next.append(SEC_GPC, gpc.clone());
         }
         Some(self.read_consent_at(&next, now.unwrap_or_else(std::time::SystemTime::now)))
     }
