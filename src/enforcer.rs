@@ -16,7 +16,9 @@ use crate::error::ConfigError;
 use crate::formats::CookiesPreferences;
 use crate::reader::{ConsentRequest, ReadConsent};
 use crate::registry::{Reason, Registry, UnknownCookies, UnknownPolicy, Verdict};
-use crate::set_cookie::{folded_names, is_deletion, parse_set_cookie, SetCookie};
+use crate::set_cookie::{
+    folded_names, is_deletion_at, parse_header_value, parse_set_cookie, SetCookie,
+};
 use crate::withdrawal::Withdrawal;
 
 /// The `Sec-GPC` request header of Global Privacy Control.
@@ -81,6 +83,8 @@ pub struct FilterSummary {
     pub removed: usize,
     /// Values that were not allowed: removed, or reported in report-only mode.
     pub refused: usize,
+    /// Whether a value names a consent cookie (the response may record a consent).
+    pub(crate) consent_cookie: bool,
 }
 
 /// One judged `Set-Cookie`, or one deletion the layer appended, handed to an
@@ -243,37 +247,38 @@ impl Enforcer {
         consent: &Consent,
         now: SystemTime,
     ) -> Verdict {
-        self.judge_parsed(set_cookie, consent, &mut Clock::fixed(now))
+        let parsed = parse_set_cookie(set_cookie);
+        self.judge_parsed(set_cookie, parsed, consent, &mut Clock::fixed(now))
             .1
     }
 
+    /// Judges `set_cookie`, which reads as `parsed`.
     fn judge_parsed<'v>(
         &self,
         set_cookie: &'v [u8],
+        parsed: SetCookie<'v>,
         consent: &Consent,
         clock: &mut Clock<'_>,
     ) -> (&'v [u8], Verdict) {
         let SetCookie::Cookie {
             name, attributes, ..
-        } = parse_set_cookie(set_cookie)
+        } = parsed
         else {
             return (&[], Verdict::new(false, Reason::Malformed, None));
         };
         if name.is_empty() {
             return (name, Verdict::new(false, Reason::Nameless, None));
         }
-        let has_comma = memchr::memchr(b',', set_cookie).is_some();
         let verdict = self.judge(name, consent);
         if verdict.is_allowed() {
-            if has_comma {
-                for other in folded_names(set_cookie) {
-                    let v = self.judge(other, consent);
-                    if !v.is_allowed() {
-                        return (
-                            name,
-                            Verdict::new(false, Reason::Folded, v.declaration_raw()),
-                        );
-                    }
+            // A field folding several cookies with commas is refused if any of them is.
+            for other in folded_names(set_cookie) {
+                let v = self.judge(other, consent);
+                if !v.is_allowed() {
+                    return (
+                        name,
+                        Verdict::new(false, Reason::Folded, v.declaration_raw()),
+                    );
                 }
             }
             return (name, verdict);
@@ -282,8 +287,7 @@ impl Enforcer {
         // field folds several cookies: its last `Max-Age` or `Expires` may belong to a later
         // cookie, which a splitting intermediary would not give the first one. Only refused
         // values pay for reading the attributes (and the clock).
-        let folded = has_comma && folded_names(set_cookie).next().is_some();
-        if !folded && is_deletion(attributes, clock.now()) {
+        if is_deletion_at(attributes, || clock.now()) && folded_names(set_cookie).next().is_none() {
             return (name, Verdict::new(true, Reason::Deletion, None));
         }
         (name, verdict)
@@ -314,7 +318,9 @@ impl Enforcer {
         let mut refused_bits = 0u64;
         for (i, value) in values.enumerate() {
             summary.judged += 1;
-            let (name, verdict) = self.judge_parsed(value.as_bytes(), consent, &mut clock);
+            let parsed = parse_header_value(value);
+            let (name, verdict) = self.judge_parsed(value.as_bytes(), parsed, consent, &mut clock);
+            summary.consent_cookie |= self.is_consent_cookie(name);
             if !verdict.is_allowed() {
                 if i < 64 {
                     refused_bits |= 1 << i;
@@ -353,9 +359,14 @@ impl Enforcer {
                 let allowed = if i < 64 {
                     refused_bits & (1 << i) == 0
                 } else {
-                    self.judge_parsed(value.as_bytes(), consent, &mut clock)
-                        .1
-                        .is_allowed()
+                    self.judge_parsed(
+                        value.as_bytes(),
+                        parse_header_value(value),
+                        consent,
+                        &mut clock,
+                    )
+                    .1
+                    .is_allowed()
                 };
                 if allowed {
                     let value = std::mem::replace(value, HeaderValue::from_static(""));
@@ -447,21 +458,21 @@ impl Enforcer {
 /// by the server's clock skew, so a date before `Date` but after our clock would be a set
 /// there).
 pub(crate) struct Clock<'h> {
-    date: Option<&'h HeaderValue>,
+    response: Option<&'h HeaderMap>,
     now: Option<SystemTime>,
 }
 
 impl<'h> Clock<'h> {
     pub(crate) fn fixed(now: SystemTime) -> Self {
         Self {
-            date: None,
+            response: None,
             now: Some(now),
         }
     }
 
     pub(crate) fn of_response(headers: &'h HeaderMap) -> Self {
         Self {
-            date: headers.get(http::header::DATE),
+            response: Some(headers),
             now: None,
         }
     }
@@ -470,7 +481,8 @@ impl<'h> Clock<'h> {
         *self.now.get_or_insert_with(|| {
             let now = SystemTime::now();
             match self
-                .date
+                .response
+                .and_then(|h| h.get(http::header::DATE))
                 .and_then(|d| crate::set_cookie::parse_cookie_date(d.as_bytes()))
             {
                 Some(date) => now.min(UNIX_EPOCH + Duration::from_secs(date.max(0) as u64)),

@@ -80,9 +80,10 @@ where
                 this.enforcer
                     .finish_response_with(headers, &summary, deletions, &cookie, &gpc, events)
             }
-            None => this
-                .enforcer
-                .finish_response_with(headers, &summary, Vec::new(), &[], &[], events),
+            None => {
+                this.enforcer
+                    .finish_response_with(headers, &summary, Vec::new(), &[], &[], events)
+            }
         };
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))

@@ -465,6 +465,12 @@ impl Registry {
         any
     }
 
+    /// Whether the cookies of declaration `declaration` need consent (the declaration's
+    /// override, else its category's).
+    pub(crate) fn requires_consent(&self, declaration: u32) -> bool {
+        self.resolved[declaration as usize].consent_required
+    }
+
     /// The category and service of a declaration index.
     pub(crate) fn classify(&self, declaration: u32) -> (CategoryId, Option<ServiceId>) {
         let r = self.resolved[declaration as usize];

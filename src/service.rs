@@ -92,7 +92,11 @@ where
             Box::new(Pending {
                 deletions,
                 cookie: fields(COOKIE),
-                gpc: fields(SEC_GPC),
+                // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
+                gpc: match consent.gpc_applied() {
+                    true => fields(SEC_GPC),
+                    false => Vec::new(),
+                },
             })
         });
         if self.enforcer.scrubs_request() {

@@ -56,6 +56,20 @@ pub fn parse_set_cookie(s: &[u8]) -> SetCookie<'_> {
     if has_control(s) {
         return SetCookie::Ignored;
     }
+    parse_visible(s)
+}
+
+/// [`parse_set_cookie`] of the bytes of a `HeaderValue`: `http` builds one only from bytes
+/// without a control character other than HTAB (every safe constructor checks it; hyper
+/// and h2 check what they parse), so the scan for them is skipped.
+pub(crate) fn parse_header_value(value: &http::HeaderValue) -> SetCookie<'_> {
+    let s = value.as_bytes();
+    debug_assert!(!has_control(s), "a HeaderValue with a control character");
+    parse_visible(s)
+}
+
+/// [`parse_set_cookie`] after the control-character test.
+fn parse_visible(s: &[u8]) -> SetCookie<'_> {
     // The cookie-name is short: find its end (the first `=`, or a `;` first when there is
     // none) byte by byte, then the end of the (often long) cookie-value with `memchr`.
     let (name, value, attributes) = match s.iter().position(|&b| b == b'=' || b == b';') {
@@ -110,6 +124,11 @@ pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
 /// - a `Max-Age` or `Expires` value over [`MAX_ATTRIBUTE_VALUE`] bytes, which browsers
 ///   ignore, makes it not a deletion.
 pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
+    is_deletion_at(attributes, || now)
+}
+
+/// [`is_deletion`], reading the time (`now`) only when an `Expires` attribute decides.
+pub(crate) fn is_deletion_at(attributes: &[u8], now: impl FnOnce() -> SystemTime) -> bool {
     // Both deciding attribute names hold an `x` (`max-age`, `expires`): without one, no
     // attribute can make a deletion.
     if memchr::memchr2(b'x', b'X', attributes).is_none() {
@@ -120,7 +139,8 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
     let mut expires: Option<&[u8]> = None;
     let mut rest = Some(attributes);
     while let Some(r) = rest {
-        let av = match memchr::memchr(b';', r) {
+        // Attributes are short: a plain loop beats `memchr`'s set-up here.
+        let av = match r.iter().position(|&b| b == b';') {
             Some(i) => {
                 rest = Some(&r[i + 1..]);
                 &r[..i]
@@ -152,7 +172,7 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
     match (max_age, expires) {
         (Some(last), _) => parse_max_age(last) == Some(true),
         (None, Some(last)) => parse_plain_cookie_date(last).is_some_and(|t| {
-            let now = match now.duration_since(UNIX_EPOCH) {
+            let now = match now().duration_since(UNIX_EPOCH) {
                 Ok(d) => d.as_secs() as i64,
                 Err(_) => 0,
             };

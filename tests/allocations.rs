@@ -35,10 +35,10 @@ const REMOVAL_ALLOCATIONS: u64 = 0;
 
 /// Allocations added by withdrawal (on by default) for one stored refused cookie: the list
 /// of deletions (1), the deletion's set-cookie-string (1, built at its exact length), the
-/// box keeping them with the request's `Cookie` and `Sec-GPC` fields (1), and the small map
-/// holding those fields (2), needed if the response records a consent (measured with
-/// http 1.5; the response map had room for the deletion and `Vary`).
-const WITHDRAWAL_ALLOCATIONS: u64 = 5;
+/// box keeping them with the request's `Cookie` fields (1) and the list of those fields (1),
+/// read again if the response records a consent (measured with http 1.5; the response map
+/// had room for the deletion and `Vary`; no `Sec-GPC` field, so no list for it).
+const WITHDRAWAL_ALLOCATIONS: u64 = 4;
 
 fn registry() -> Registry {
     Registry::builder()

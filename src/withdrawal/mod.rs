@@ -13,10 +13,12 @@ use crate::cookie_header::RequestCookies;
 use crate::enforcer::{Builder, Enforcer};
 use crate::registry::{Registry, Verdict};
 
+mod index;
 mod response;
 mod scope;
 mod scrub;
 
+use index::RefusableIndex;
 pub use response::append_vary_cookie;
 use scope::{deletes, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
@@ -25,7 +27,7 @@ pub use scope::{deletions_for, request_host};
 pub const DEFAULT_MAX_DELETIONS: usize = 32;
 
 /// The withdrawal settings of an [`Enforcer`], set through the [`Builder`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Withdrawal {
     pub(crate) delete_refused: bool,
     pub(crate) max_deletions: usize,
@@ -35,6 +37,8 @@ pub(crate) struct Withdrawal {
     /// The categories of the declarations that need consent: a consent granting all of
     /// them, and refusing no service, allows every declared cookie.
     consent_categories: CategorySet,
+    /// Rules out, per consent, the request cookies that cannot be refused declared ones.
+    index: RefusableIndex,
 }
 
 impl Default for Withdrawal {
@@ -46,6 +50,7 @@ impl Default for Withdrawal {
             scrub_request: false,
             vary_cookie: true,
             consent_categories: CategorySet::EMPTY,
+            index: RefusableIndex::empty(),
         }
     }
 }
@@ -64,6 +69,7 @@ impl Withdrawal {
                 }
             }
         }
+        self.index = RefusableIndex::new(registry);
         self
     }
 
@@ -198,7 +204,10 @@ impl Enforcer {
     /// The verdict on a stored cookie that may be deleted: declared, not the consent cookie,
     /// refused (and, in `GpcOnly` mode, switched off by GPC).
     fn refused_stored(&self, name: &[u8], consent: &Consent, mode: Mode) -> Option<Verdict> {
-        let verdict = self.judge(name, consent);
+        if self.is_consent_cookie(name) {
+            return None;
+        }
+        let verdict = self.registry().judge(name, consent, self.unknown);
         let index = verdict.declaration_raw()?;
         if verdict.is_allowed() {
             return None;
@@ -268,9 +277,16 @@ impl Enforcer {
         }
         // One pass over the request's cookies; nothing is allocated unless a refused
         // cookie is held (the host is parsed, and the list grows, at the first one).
+        let refusable = self.withdrawal.index.refusable(consent);
+        if refusable.is_empty() {
+            return Vec::new();
+        }
         let mut host: Option<RequestHost> = None;
         let mut out: Vec<HeaderValue> = Vec::new();
         for (name, _) in cookies.iter() {
+            if !refusable.may_refuse(name) {
+                continue; // cannot be a declared cookie this consent refuses
+            }
             let Some(verdict) = self.refused_stored(name, consent, mode) else {
                 continue;
             };

@@ -57,9 +57,11 @@ impl Enforcer {
         self.finish_response_with(headers, summary, deletions, &cookie, &gpc, None)
     }
 
-    /// [`finish_response`](Self::finish_response), reporting each appended deletion to the
-    /// [`OnCookieEvent`](crate::OnCookieEvent) hook with the refusal `consent` gives for it
-    /// and the response's `extensions` (the layer does).
+    /// [`finish_response`](Self::finish_response) as the layer calls it (`layer` is
+    /// `Some`): `summary` is the filter's own, and each appended deletion is reported to the
+    /// [`OnCookieEvent`](crate::OnCookieEvent) hook with the refusal the `consent` gives it
+    /// and the response's `extensions`. The request's `Cookie` and `Sec-GPC` fields are
+    /// given as lists.
     pub(crate) fn finish_response_with(
         &self,
         headers: &mut HeaderMap,
@@ -67,12 +69,18 @@ impl Enforcer {
         deletions: Vec<HeaderValue>,
         request_cookie: &[HeaderValue],
         request_gpc: &[HeaderValue],
-        events: Option<(&Consent, &Extensions)>,
+        layer: Option<(&Consent, &Extensions)>,
     ) -> usize {
         let mut appended = 0;
         let mut deletions = deletions;
         if !deletions.is_empty() {
-            if let Some(new_consent) = self.consent_set_by(headers, request_cookie, request_gpc) {
+            // The layer's own summary says whether a consent cookie is set at all; a caller's
+            // summary may not come from `filter`, so every value is read then.
+            let may_record = layer.is_none() || summary.consent_cookie;
+            let new_consent = may_record
+                .then(|| self.consent_set_by(headers, request_cookie, request_gpc))
+                .flatten();
+            if let Some(new_consent) = new_consent {
                 // The visitor is recording a choice (or the site renews the consent cookie):
                 // keep only the deletions that the new choice refuses too.
                 let before = deletions.len();
@@ -92,7 +100,7 @@ impl Enforcer {
                 // Deletions are distinct; skip one the response already carries.
                 let duplicate = headers.get_all(SET_COOKIE).iter().any(|v| *v == deletion);
                 if !duplicate {
-                    if let Some((consent, extensions)) = events.filter(|_| self.has_hook()) {
+                    if let Some((consent, extensions)) = layer.filter(|_| self.has_hook()) {
                         let name = deletion_name(deletion.as_bytes());
                         let verdict = self.judge(name, consent);
                         self.report_event(
