@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
 use crate::enforcer::Enforcer;
+use crate::withdrawal::Fields;
 
 pin_project! {
     /// Response future of [`CookieConsent`](crate::CookieConsent): polls the inner future,
@@ -21,7 +22,8 @@ pin_project! {
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
-        // `None` (no allocation) unless the request carries cookies to delete.
+        // `None` unless the request carries cookies to delete.
+        // Boxed: the future of a request without deletions stays small.
         withdrawal: Option<Box<Pending>>,
     }
 }
@@ -31,8 +33,8 @@ pin_project! {
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub(crate) deletions: Vec<HeaderValue>,
-    pub(crate) cookie: Vec<HeaderValue>,
-    pub(crate) gpc: Vec<HeaderValue>,
+    pub(crate) cookie: Fields,
+    pub(crate) gpc: Fields,
 }
 
 impl<F> ResponseFuture<F> {
@@ -80,10 +82,14 @@ where
                 this.enforcer
                     .finish_response_with(headers, &summary, deletions, &cookie, &gpc, events)
             }
-            None => {
-                this.enforcer
-                    .finish_response_with(headers, &summary, Vec::new(), &[], &[], events)
-            }
+            None => this.enforcer.finish_response_with(
+                headers,
+                &summary,
+                Vec::new(),
+                &Fields::default(),
+                &Fields::default(),
+                events,
+            ),
         };
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))

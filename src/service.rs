@@ -8,6 +8,7 @@ use tower_service::Service;
 use crate::decision::ConsentDecision;
 use crate::enforcer::{Enforcer, SEC_GPC};
 use crate::future::{Pending, ResponseFuture};
+use crate::withdrawal::Fields;
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
 /// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
@@ -88,14 +89,13 @@ where
         };
         // Withdrawal needs the request's cookies again when the response records a consent.
         let withdrawal = (!deletions.is_empty()).then(|| {
-            let fields = |name| req.headers().get_all(name).iter().cloned().collect();
             Box::new(Pending {
                 deletions,
-                cookie: fields(COOKIE),
+                cookie: Fields::of(req.headers().get_all(COOKIE)),
                 // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
                 gpc: match consent.gpc_applied() {
-                    true => fields(SEC_GPC),
-                    false => Vec::new(),
+                    true => Fields::of(req.headers().get_all(SEC_GPC)),
+                    false => Fields::default(),
                 },
             })
         });

@@ -20,6 +20,7 @@ mod scrub;
 
 use index::RefusableIndex;
 pub use response::append_vary_cookie;
+pub(crate) use response::Fields;
 use scope::{deletes, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
 

@@ -1,7 +1,7 @@
 //! The response side of withdrawal: deletions appended, a consent recorded by the response
 //! itself, and `Vary: Cookie`.
 
-use http::header::{COOKIE, SET_COOKIE, VARY};
+use http::header::{GetAll, COOKIE, SET_COOKIE, VARY};
 use http::{Extensions, HeaderMap, HeaderValue};
 
 use super::scrub::{pair_name, segments};
@@ -52,8 +52,8 @@ impl Enforcer {
         deletions: Vec<HeaderValue>,
         request: &HeaderMap,
     ) -> usize {
-        let cookie: Vec<HeaderValue> = request.get_all(COOKIE).iter().cloned().collect();
-        let gpc: Vec<HeaderValue> = request.get_all(SEC_GPC).iter().cloned().collect();
+        let cookie = Fields::of(request.get_all(COOKIE));
+        let gpc = Fields::of(request.get_all(SEC_GPC));
         self.finish_response_with(headers, summary, deletions, &cookie, &gpc, None)
     }
 
@@ -61,14 +61,14 @@ impl Enforcer {
     /// `Some`): `summary` is the filter's own, and each appended deletion is reported to the
     /// [`OnCookieEvent`](crate::OnCookieEvent) hook with the refusal the `consent` gives it
     /// and the response's `extensions`. The request's `Cookie` and `Sec-GPC` fields are
-    /// given as lists.
+    /// given as [`Fields`].
     pub(crate) fn finish_response_with(
         &self,
         headers: &mut HeaderMap,
         summary: &FilterSummary,
         deletions: Vec<HeaderValue>,
-        request_cookie: &[HeaderValue],
-        request_gpc: &[HeaderValue],
+        request_cookie: &Fields,
+        request_gpc: &Fields,
         layer: Option<(&Consent, &Extensions)>,
     ) -> usize {
         let mut appended = 0;
@@ -135,8 +135,8 @@ impl Enforcer {
     fn consent_set_by(
         &self,
         headers: &HeaderMap,
-        request_cookie: &[HeaderValue],
-        request_gpc: &[HeaderValue],
+        request_cookie: &Fields,
+        request_gpc: &Fields,
     ) -> Option<Consent> {
         let mut now = None;
         // (name, Some(value) set | None deleted), last one per name.
@@ -167,7 +167,7 @@ impl Enforcer {
             return None;
         }
         let mut next = HeaderMap::new();
-        for field in request_cookie {
+        for field in request_cookie.iter() {
             let kept: Vec<&[u8]> = segments(field.as_bytes())
                 .filter(|pair| {
                     pair_name(pair).is_none_or(|n| !changed.iter().any(|(c, _)| *c == n))
@@ -187,7 +187,7 @@ impl Enforcer {
         if !set.is_empty() {
             next.append(COOKIE, HeaderValue::from_bytes(&set.join(&b"; "[..])).ok()?);
         }
-        for gpc in request_gpc {
+        for gpc in request_gpc.iter() {
             next.append(SEC_GPC, gpc.clone());
         }
         Some(self.read_consent_at(&next, now.unwrap_or_else(std::time::SystemTime::now)))
@@ -205,6 +205,28 @@ fn default_scope(attributes: &[u8]) -> bool {
         !name.eq_ignore_ascii_case(b"domain")
             && (!name.eq_ignore_ascii_case(b"path") || value == b"/")
     })
+}
+
+/// The values of one request header kept for the response: the first inline (a single
+/// `Cookie` field is the usual case over HTTP/1.1), any others in a list.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    first: Option<HeaderValue>,
+    more: Vec<HeaderValue>,
+}
+
+impl Fields {
+    pub(crate) fn of(values: GetAll<'_, HeaderValue>) -> Self {
+        let mut values = values.iter();
+        Self {
+            first: values.next().cloned(),
+            more: values.cloned().collect(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.first.iter().chain(&self.more)
+    }
 }
 
 /// The cookie-name a deletion (as the layer writes it: `name=; ...`) deletes.
