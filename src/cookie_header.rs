@@ -5,6 +5,8 @@ use std::fmt;
 use http::header::{GetAll, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
+use crate::swar;
+
 /// The cookie-pairs of a request, read from **every** `Cookie` field as one list.
 ///
 /// Over HTTP/2 a browser may split the header into several `cookie` fields (RFC 9113
@@ -140,33 +142,11 @@ fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
 /// `;`, a control character, SP, or DEL), or `bytes.len()`. Eight bytes at a time (SWAR).
 #[inline]
 fn name_stop(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES << 7;
-    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
-    // wrongly), so it is in their union.
-    fn zero(x: u64) -> u64 {
-        x.wrapping_sub(ONES) & !x & HIGH
-    }
-    let mut i = 0;
-    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
-        let up_to_space = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
-        let found = zero(w ^ (ONES * u64::from(b'=')))
-            | zero(w ^ (ONES * u64::from(b';')))
-            | zero(w ^ (ONES * 0x7f))
-            | up_to_space;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b == b'=' || b == b';' || b <= b' ' || b == 0x7f {
-            break;
-        }
-        i += 1;
-    }
-    i
+    swar::find(
+        bytes,
+        |w| swar::eq(w, b'=') | swar::eq(w, b';') | swar::eq(w, 0x7f) | swar::below(w, 0x21),
+        |b| b == b'=' || b == b';' || b <= b' ' || b == 0x7f,
+    )
 }
 
 /// The name of the pair at the start of `pair` (its SP and HTAB before `start` skipped) and

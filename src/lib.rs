@@ -164,6 +164,7 @@ mod reader;
 mod registry;
 mod service;
 mod set_cookie;
+mod swar;
 mod withdrawal;
 
 pub use category::{Category, CategoryId, ServiceId};

@@ -8,6 +8,8 @@
 //! It reads a byte slice (decode percent-encoding first): a string without escapes is
 //! reported as a slice of the input, without copying.
 
+use crate::swar;
+
 #[cfg(test)]
 #[path = "json_reference.rs"]
 mod reference;
@@ -168,31 +170,11 @@ impl<'s> RawValue<'s> {
 /// `\\` or a control character), or `bytes.len()`. Eight bytes at a time (SWAR).
 #[inline]
 fn special_offset(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES << 7;
-    // The lowest flagged byte is exact in each mask (only bytes above it may be flagged
-    // wrongly), so it is in their union.
-    fn zero(x: u64) -> u64 {
-        x.wrapping_sub(ONES) & !x & HIGH
-    }
-    let mut i = 0;
-    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
-        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let found =
-            zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
+    swar::find(
+        bytes,
+        |w| swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20),
+        |b| b == b'"' || b == b'\\' || b < 0x20,
+    )
 }
 
 impl<'s> Scanner<'s> {
