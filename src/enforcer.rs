@@ -101,8 +101,9 @@ pub struct CookieEvent<'a> {
     /// Whether the value was removed from the response (never in report-only mode).
     pub removed: bool,
     /// Whether the value is a deletion the layer appended (withdrawal, see
-    /// [`Enforcer::deletions`]): `set_cookie` is the deletion, `name` the stored cookie it
-    /// deletes, `verdict` why the consent refuses that cookie; `removed` is `false`.
+    /// [`Enforcer::deletions`]), or in report-only mode would have appended:
+    /// `set_cookie` is the deletion, `name` the stored cookie it deletes, `verdict` why the
+    /// consent refuses that cookie; `removed` is `false`.
     pub deletion: bool,
     /// Whether the layer runs in report-only mode.
     pub report_only: bool,

@@ -1,6 +1,6 @@
 //! Reading consent from a request: the [`ReadConsent`] extension point.
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use http::HeaderMap;
@@ -17,7 +17,7 @@ pub struct ConsentRequest<'a> {
     registry: &'a Registry,
     // Read from the system clock at the first `now()` (a request without consent to check
     // never reads the clock), or set by `at`.
-    now: OnceCell<SystemTime>,
+    now: OnceLock<SystemTime>,
 }
 
 impl<'a> ConsentRequest<'a> {
@@ -26,7 +26,7 @@ impl<'a> ConsentRequest<'a> {
         Self {
             headers,
             registry,
-            now: OnceCell::new(),
+            now: OnceLock::new(),
         }
     }
 
@@ -35,7 +35,7 @@ impl<'a> ConsentRequest<'a> {
         Self {
             headers,
             registry,
-            now: OnceCell::from(now),
+            now: OnceLock::from(now),
         }
     }
 
@@ -108,5 +108,16 @@ where
 {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
         self(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consent_request_is_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<ConsentRequest<'static>>();
     }
 }

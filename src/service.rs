@@ -83,7 +83,10 @@ where
         let consent = self.enforcer.read_consent(req.headers());
         // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
         let deletions = if self.enforcer.deletes_refused() {
-            self.enforcer.deletions(req.uri(), req.headers(), &consent)
+            // In report-only mode, the deletions are built only for a hook to see.
+            let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
+            self.enforcer
+                .deletions_with(req.uri(), req.headers(), &consent, would)
         } else {
             Vec::new()
         };

@@ -214,6 +214,36 @@ async fn the_hook_sees_each_appended_deletion() {
 }
 
 #[tokio::test]
+async fn in_report_only_mode_the_hook_sees_the_deletions_and_none_is_appended() {
+    let events: Arc<Mutex<Vec<(String, bool, bool)>>> = Arc::default();
+    let sink = events.clone();
+    let layer = layer(|b| {
+        b.report_only(true)
+            .on_cookie_event(move |e: &CookieEvent<'_>| {
+                sink.lock()
+                    .unwrap()
+                    .push((e.name_lossy().into_owned(), e.deletion, e.report_only));
+            })
+    });
+    let headers = run(
+        &layer,
+        "example.com",
+        &[&format!("{REFUSE_ALL}; _ga=GA1.1.1; sessionid=abc")],
+    )
+    .await;
+    assert_eq!(set_cookies(&headers), Vec::<String>::new());
+    let events = events.lock().unwrap();
+    // One would-be deletion per scope of `_ga`: host-only and `Domain=example.com`.
+    assert_eq!(
+        *events,
+        [
+            ("_ga".to_owned(), true, true),
+            ("_ga".to_owned(), true, true)
+        ]
+    );
+}
+
+#[tokio::test]
 async fn declared_domain_is_used_alone() {
     let headers = run(
         &layer(|b| b),

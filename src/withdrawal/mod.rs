@@ -268,6 +268,18 @@ impl Enforcer {
     /// # Ok::<(), tower_cookie_consent::ConfigError>(())
     /// ```
     pub fn deletions(&self, uri: &Uri, headers: &HeaderMap, consent: &Consent) -> Vec<HeaderValue> {
+        self.deletions_with(uri, headers, consent, false)
+    }
+
+    /// [`deletions`](Self::deletions); in report-only mode, with `would` the deletions are
+    /// built all the same (the layer reports them to the hook, and appends none).
+    pub(crate) fn deletions_with(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        consent: &Consent,
+        would: bool,
+    ) -> Vec<HeaderValue> {
         let Some(mode) = self.deletion_mode(consent) else {
             return Vec::new();
         };
@@ -291,7 +303,7 @@ impl Enforcer {
             let Some(verdict) = self.refused_stored(name, consent, mode) else {
                 continue;
             };
-            if self.is_report_only() {
+            if self.is_report_only() && !would {
                 self.trace_deletion(name, verdict, 0);
                 continue;
             }

@@ -96,22 +96,18 @@ impl Enforcer {
                     );
                 }
             }
+            if self.is_report_only() {
+                // Would-be deletions (built for the hook only): reported, never appended.
+                for deletion in &deletions {
+                    self.report_deletion(deletion, layer);
+                }
+                deletions.clear();
+            }
             for deletion in deletions {
                 // Deletions are distinct; skip one the response already carries.
                 let duplicate = headers.get_all(SET_COOKIE).iter().any(|v| *v == deletion);
                 if !duplicate {
-                    if let Some((consent, extensions)) = layer.filter(|_| self.has_hook()) {
-                        let name = deletion_name(deletion.as_bytes());
-                        let verdict = self.judge(name, consent);
-                        self.report_event(
-                            deletion.as_bytes(),
-                            name,
-                            verdict,
-                            false,
-                            true,
-                            extensions,
-                        );
-                    }
+                    self.report_deletion(&deletion, layer);
                     headers.append(SET_COOKIE, deletion);
                     appended += 1;
                 }
@@ -124,6 +120,18 @@ impl Enforcer {
             append_vary_cookie(headers);
         }
         appended
+    }
+
+    /// Reports one deletion (appended, or in report-only mode would be) to the hook, with
+    /// the refusal the layer's consent gives the cookie; nothing without a hook or outside the
+    /// layer.
+    fn report_deletion(&self, deletion: &HeaderValue, layer: Option<(&Consent, &Extensions)>) {
+        let Some((consent, extensions)) = layer.filter(|_| self.has_hook()) else {
+            return;
+        };
+        let name = deletion_name(deletion.as_bytes());
+        let verdict = self.judge(name, consent);
+        self.report_event(deletion.as_bytes(), name, verdict, false, true, extensions);
     }
 
     /// The consent the next request will carry when the response sets or deletes the consent
