@@ -302,3 +302,73 @@ fn padded_max_age_does_not_smuggle_a_tracker() {
     let left: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
     assert_eq!(left, ["_ga=; Max-Age=0"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Agreement with the `cookie` crate (the usual way a Rust server writes a Set-Cookie)
+// ---------------------------------------------------------------------------------------
+
+mod cookie_crate {
+    use super::*;
+    use cookie::{Cookie, SameSite};
+    use proptest::prelude::*;
+
+    /// A cookie-name as RFC 6265bis §4.1.1 allows it (an HTTP token).
+    fn token() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,24}").unwrap()
+    }
+
+    /// A cookie-value of cookie-octets (no CTL, whitespace, DQUOTE, comma, `;` or `\`).
+    fn value() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[!#-+\\--:<-\\[\\]-~]{0,40}").unwrap()
+    }
+
+    proptest! {
+        /// For a set-cookie-string the `cookie` crate writes, the name and value read are the
+        /// ones it was built with, whatever attributes follow.
+        #[test]
+        fn names_and_values_written_by_the_cookie_crate_read_back(
+            name in token(),
+            value in value(),
+            path in proptest::option::of("/[a-z]{0,8}"),
+            domain in proptest::option::of("[a-z]{1,8}\\.example"),
+            flags in 0u8..16,
+        ) {
+            let mut c = Cookie::new(name.clone(), value.clone());
+            if let Some(p) = path {
+                c.set_path(p);
+            }
+            if let Some(d) = domain {
+                c.set_domain(d);
+            }
+            c.set_http_only(flags & 1 != 0);
+            c.set_secure(flags & 2 != 0);
+            if flags & 4 != 0 {
+                c.set_same_site(SameSite::Lax);
+            }
+            if flags & 8 != 0 {
+                c.set_max_age(cookie::time::Duration::seconds(3600));
+            }
+            let written = c.to_string();
+            match parse_set_cookie(written.as_bytes()) {
+                SetCookie::Cookie { name: n, value: v, .. } => {
+                    prop_assert_eq!(n, name.as_bytes(), "{}", written);
+                    prop_assert_eq!(v, value.as_bytes(), "{}", written);
+                }
+                other => prop_assert!(false, "{written} read as {other:?}"),
+            }
+        }
+
+        /// A removal the `cookie` crate writes (`Cookie::make_removal`: empty value,
+        /// `Max-Age=0`, `Expires` a year ago) is a deletion.
+        #[test]
+        fn removals_written_by_the_cookie_crate_are_deletions(name in token()) {
+            let mut c = Cookie::new(name, "x");
+            c.make_removal();
+            let written = c.to_string();
+            let SetCookie::Cookie { attributes, .. } = parse_set_cookie(written.as_bytes()) else {
+                return Err(TestCaseError::fail(format!("{written} ignored")));
+            };
+            prop_assert!(is_deletion(attributes, std::time::SystemTime::now()), "{}", written);
+        }
+    }
+}
