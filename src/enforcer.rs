@@ -129,7 +129,8 @@ impl CookieEvent<'_> {
 }
 
 /// A hook called for every judged `Set-Cookie` (kept or removed) and every deletion the layer
-/// appends ([`CookieEvent::deletion`]): for metrics, a consent log, or debugging. It runs on the response path, so it should be quick and must not panic.
+/// appends ([`CookieEvent::deletion`]): for metrics, a consent log, or debugging. It runs on
+/// the response path, so it should be quick and must not panic.
 ///
 /// A closure `Fn(&CookieEvent<'_>)` implements it.
 pub trait OnCookieEvent: Send + Sync + 'static {

@@ -30,7 +30,7 @@ pin_project! {
 
 /// The deletions a response must carry, and the request's `Cookie` and `Sec-GPC` fields
 /// (read again if the response records a consent).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Pending {
     pub(crate) deletions: Vec<HeaderValue>,
     pub(crate) cookie: Fields,
@@ -72,25 +72,15 @@ where
             .enforcer
             .filter_with(headers, this.consent, &extensions);
         let events = Some((&*this.consent, &extensions));
-        match this.withdrawal.take() {
-            Some(pending) => {
-                let Pending {
-                    deletions,
-                    cookie,
-                    gpc,
-                } = *pending;
-                this.enforcer
-                    .finish_response_with(headers, &summary, deletions, &cookie, &gpc, events)
-            }
-            None => this.enforcer.finish_response_with(
-                headers,
-                &summary,
-                Vec::new(),
-                &Fields::default(),
-                &Fields::default(),
-                events,
-            ),
-        };
+        let pending = this.withdrawal.take().map(|p| *p).unwrap_or_default();
+        this.enforcer.finish_response_with(
+            headers,
+            &summary,
+            pending.deletions,
+            &pending.cookie,
+            &pending.gpc,
+            events,
+        );
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }
