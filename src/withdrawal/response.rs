@@ -16,7 +16,8 @@ impl Enforcer {
     /// the filter judged a `Set-Cookie` or a deletion was appended (and
     /// [`vary_cookie`](crate::Builder::vary_cookie) is on). Returns how many deletions were appended.
     ///
-    /// A deletion equal, byte for byte, to a `Set-Cookie` already present is not repeated.
+    /// A deletion equal, byte for byte, to a `Set-Cookie` already present is not repeated;
+    /// in report-only mode none is appended (and no `Vary` is added).
     /// When the response sets or deletes the consent cookie (the visitor records a new
     /// choice, or the site renews the cookie), the consent of the next request is read: the
     /// `request` headers as the browser sent them (its `Cookie` fields and `Sec-GPC`), with
