@@ -476,6 +476,15 @@ mod tests {
         prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
+    /// The values of the pairs named `name` among `pairs`, in order.
+    fn values_named<'p>(pairs: &'p [(Vec<u8>, Vec<u8>)], name: &[u8]) -> Vec<&'p [u8]> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+            .collect()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
 
@@ -491,11 +500,7 @@ mod tests {
             let expected = reference_pairs(&fields);
             let got: Vec<_> = cookies.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect();
             proptest::prop_assert_eq!(&got, &expected);
-            let want: Vec<&[u8]> = expected
-                .iter()
-                .filter(|(n, _)| n == name)
-                .map(|(_, v)| v.as_slice())
-                .collect();
+            let want = values_named(&expected, name);
             let values: Vec<&[u8]> = cookies.get(name).collect();
             proptest::prop_assert_eq!(&values, &want);
             if let Ok(name) = std::str::from_utf8(name) {
@@ -539,11 +544,7 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(&got, &expected);
-            let want: Vec<&[u8]> = expected
-                .iter()
-                .filter(|(n, _)| n == name)
-                .map(|(_, v)| v.as_slice())
-                .collect();
+            let want = values_named(&expected, name);
             let finder = memchr::memmem::Finder::new(name);
             let mut values = Vec::new();
             let mut at = 0;

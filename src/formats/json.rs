@@ -710,12 +710,24 @@ mod tests {
     fn events(
         flat: impl FnOnce(&mut dyn FnMut(Key<'_>, Value<'_>)) -> Result<(), Invalid>,
         nested: impl FnOnce(&mut dyn FnMut(Path<'_>, Value<'_>)) -> Result<(), Invalid>,
-    ) -> (Result<Vec<String>, Invalid>, Result<Vec<String>, Invalid>) {
+    ) -> Events {
         let mut a = Vec::new();
         let ra = flat(&mut |k, v| a.push(format!("{k:?}={v:?}")));
         let mut b = Vec::new();
         let rb = nested(&mut |p, v| b.push(format!("{p:?}={v:?}")));
         (ra.map(|()| a), rb.map(|()| b))
+    }
+
+    type Events = (Result<Vec<String>, Invalid>, Result<Vec<String>, Invalid>);
+
+    /// The events of the slice scanner and of the reference scanner on `input`.
+    fn new_and_reference_events(input: &[u8]) -> (Events, Events) {
+        let new = events(|f| scan_object(input, f), |f| scan_object_nested(input, f));
+        let old = events(
+            |f| reference::scan_object(input.iter().copied(), f),
+            |f| reference::scan_object_nested(input.iter().copied(), f),
+        );
+        (new, old)
     }
 
     /// JSON-shaped text: objects, arrays, escapes, numbers, long strings, and bytes no JSON
@@ -792,14 +804,7 @@ mod tests {
 
         #[test]
         fn slice_scanner_agrees_with_the_reference(input in json_like()) {
-            let new = events(
-                |f| scan_object(&input, f),
-                |f| scan_object_nested(&input, f),
-            );
-            let old = events(
-                |f| reference::scan_object(input.iter().copied(), f),
-                |f| reference::scan_object_nested(input.iter().copied(), f),
-            );
+            let (new, old) = new_and_reference_events(&input);
             proptest::prop_assert_eq!(new, old);
         }
 
@@ -807,14 +812,7 @@ mod tests {
         fn slice_scanner_agrees_with_the_reference_on_any_bytes(
             input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
         ) {
-            let new = events(
-                |f| scan_object(&input, f),
-                |f| scan_object_nested(&input, f),
-            );
-            let old = events(
-                |f| reference::scan_object(input.iter().copied(), f),
-                |f| reference::scan_object_nested(input.iter().copied(), f),
-            );
+            let (new, old) = new_and_reference_events(&input);
             proptest::prop_assert_eq!(new, old);
         }
     }

@@ -205,10 +205,7 @@ impl Enforcer {
     /// The verdict on a stored cookie that may be deleted: declared, not the consent cookie,
     /// refused (and, in `GpcOnly` mode, switched off by GPC).
     fn refused_stored(&self, name: &[u8], consent: &Consent, mode: Mode) -> Option<Verdict> {
-        if self.is_consent_cookie(name) {
-            return None;
-        }
-        let verdict = self.registry().judge(name, consent, self.unknown);
+        let verdict = self.judge(name, consent);
         let index = verdict.declaration_raw()?;
         if verdict.is_allowed() {
             return None;
