@@ -38,8 +38,10 @@ pub(crate) struct Sketch {
     any: bool,
 }
 
-/// The longest head kept of a prefix or pattern, in bytes.
-const HEAD: usize = 3;
+/// The longest head kept of a prefix or pattern, in bytes: seven bytes and the length fill
+/// the 64-bit key of [`head_hash`]. Long enough to tell `_gac_` (marketing) from `_ga`
+/// (statistics).
+const HEAD: usize = 7;
 
 impl Sketch {
     fn add_exact(&mut self, hash: u64) {
@@ -199,8 +201,12 @@ impl Refusable<'_> {
             return true;
         }
         // A prefix or pattern match starts with the declaration's head.
-        for len in 1..=HEAD.min(name.len()) {
-            if sketch.head_lens & (1 << len) != 0 && test(&sketch.heads, head_hash(&name[..len])) {
+        // Only the lengths some head has, up to the name's.
+        let mut lens = sketch.head_lens & (u8::MAX >> (7 - HEAD.min(name.len())));
+        while lens != 0 {
+            let len = lens.trailing_zeros() as usize;
+            lens &= lens - 1;
+            if test(&sketch.heads, head_hash(&name[..len])) {
                 return true;
             }
         }
