@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use http::header::SET_COOKIE;
 use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
@@ -62,6 +63,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
+        // Nothing to filter, append or report: no `Set-Cookie` and no deletion pending.
+        if this.withdrawal.is_none() && !response.headers().contains_key(SET_COOKIE) {
+            return Poll::Ready(Ok(response));
+        }
         let (headers, extensions) = {
             // Split the borrow: the hook reads the extensions while the headers change.
             let r = &mut response;
