@@ -125,7 +125,7 @@ fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         },
     };
     let after = &pair[eq + 1..];
-    let value = match find_semicolon(after) {
+    let value = match swar::find_byte(b';', after) {
         Some(j) => {
             *rest = &after[j + 1..];
             &after[..j]
@@ -136,18 +136,6 @@ fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         }
     };
     Some((name?, trim_wsp(value)))
-}
-
-/// The offset of the first `;` of `bytes`. On x86-64, SSE2 (always there) searched directly:
-/// `memchr::memchr` first picks an implementation through three calls, which costs more
-/// than the search itself on a cookie-value of a few dozen bytes.
-#[inline]
-fn find_semicolon(bytes: &[u8]) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(sse2) = memchr::arch::x86_64::sse2::memchr::One::new(b';') {
-        return sse2.find(bytes);
-    }
-    memchr::memchr(b';', bytes)
 }
 
 /// The offset of the first byte of `bytes` that a plain cookie-name cannot hold here (`=`,

@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::header::SET_COOKIE;
 use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
@@ -63,10 +62,6 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
-        // Nothing to filter, append or report: no `Set-Cookie` and no deletion pending.
-        if this.withdrawal.is_none() && !response.headers().contains_key(SET_COOKIE) {
-            return Poll::Ready(Ok(response));
-        }
         let (headers, extensions) = {
             // Split the borrow: the hook reads the extensions while the headers change.
             let r = &mut response;
@@ -76,6 +71,11 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
+        if summary.judged == 0 && this.withdrawal.is_none() {
+            // No `Set-Cookie` and no deletion pending: nothing to append or report.
+            *response.extensions_mut() = extensions;
+            return Poll::Ready(Ok(response));
+        }
         let events = Some((&*this.consent, &extensions));
         let pending = this.withdrawal.take().map(|p| *p).unwrap_or_default();
         this.enforcer.finish_response_with(

@@ -40,6 +40,29 @@ pub(crate) fn find(bytes: &[u8], flags: impl Fn(u64) -> u64, hit: impl Fn(u8) ->
     i
 }
 
+/// The offset of the first `needle` in `bytes` ([`memchr::memchr`]). On x86-64, memchr's
+/// SSE2 searcher (always there) is called directly: `memchr::memchr` first picks an
+/// implementation through three calls, which costs more than the search itself on the short
+/// haystacks of the hot path (a cookie-value, the attributes of a set-cookie-string).
+#[inline]
+pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(sse2) = memchr::arch::x86_64::sse2::memchr::One::new(needle) {
+        return sse2.find(bytes);
+    }
+    memchr::memchr(needle, bytes)
+}
+
+/// [`find_byte`] for either of two bytes ([`memchr::memchr2`]).
+#[inline]
+pub(crate) fn find_byte2(a: u8, b: u8, bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(sse2) = memchr::arch::x86_64::sse2::memchr::Two::new(a, b) {
+        return sse2.find(bytes);
+    }
+    memchr::memchr2(a, b, bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
