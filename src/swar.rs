@@ -77,5 +77,18 @@ mod tests {
             let plain = bytes.iter().position(|&b| hit(b)).unwrap_or(bytes.len());
             prop_assert_eq!(find(&bytes, flags, hit), plain);
         }
+
+        /// The direct searchers find what a plain scan finds, on haystacks shorter and longer
+        /// than a vector.
+        #[test]
+        fn find_byte_agrees_with_a_plain_scan(
+            bytes in proptest::collection::vec(prop_oneof![Just(b';'), Just(b'x'), Just(b'X'), any::<u8>()], 0..100),
+        ) {
+            prop_assert_eq!(find_byte(b';', &bytes), bytes.iter().position(|&b| b == b';'));
+            prop_assert_eq!(
+                find_byte2(b'x', b'X', &bytes),
+                bytes.iter().position(|&b| b == b'x' || b == b'X')
+            );
+        }
     }
 }
