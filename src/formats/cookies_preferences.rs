@@ -1,5 +1,6 @@
-use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
-use super::json::{scan_object, Key, Value};
+use super::common::{single_cookie_reader, Identity, KeyedGrants, NameMap};
+use super::flat_json::scan_maybe_encoded_object;
+use super::json::{Key, Value};
 use crate::consent::Consent;
 use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
@@ -93,21 +94,19 @@ impl CookiesPreferences {
         // A `timestamp` or `revision` that is not a non-negative integer, or given twice,
         // makes the value unreadable: its age could not be proven.
         let mut bad_meta = false;
-        let scanned = with_decoded(value, |json| {
-            scan_object(json, |key, value| {
-                let Key::Text(key) = key else { return };
-                match (key, value) {
-                    (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
-                        timestamp = Some(ms);
-                    }
-                    (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
-                    (b"timestamp" | b"revision", _) => bad_meta = true,
-                    (_, Value::Bool(yes)) => {
-                        grants.record(key, self.aliases.resolve(key, registry), Some(yes));
-                    }
-                    _ => grants.record(key, self.aliases.resolve(key, registry), None),
+        let scanned = scan_maybe_encoded_object(value, |key, value| {
+            let Key::Text(key) = key else { return };
+            match (key, value) {
+                (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
+                    timestamp = Some(ms);
                 }
-            })
+                (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
+                (b"timestamp" | b"revision", _) => bad_meta = true,
+                (_, Value::Bool(yes)) => {
+                    grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+                }
+                _ => grants.record(key, self.aliases.resolve(key, registry), None),
+            }
         });
         let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
             return Consent::unreadable();

@@ -5,7 +5,7 @@
 mod decode;
 mod time;
 
-pub(crate) use decode::{js_unescape_into, percent_decode_into, with_decoded};
+pub(crate) use decode::{js_unescape_into, percent_decode_into, percent_escape, with_decoded};
 pub(crate) use time::{civil_days, parse_iso8601_ms};
 
 use super::MAX_CONSENT_VALUE;

@@ -1,0 +1,415 @@
+//! A fast path for the JSON object most consent cookies hold: flat, `"key":true|false|null|
+//! integer` members, raw or percent-encoded (`encodeURIComponent`, or every
+//! non-alphanumeric byte), read in place without decoding the value into a buffer first.
+//!
+//! [`scan_maybe_encoded_object`] reports exactly what decoding the value
+//! ([`with_decoded`]) and scanning the result ([`scan_object`]) would: the fast path reads
+//! the value only as far as it can prove that, and hands anything else (escapes inside keys,
+//! string or nested values, numbers that are not `u64` integers, malformed input) to the
+//! general path, which then reads the whole value again.
+
+use super::common::{percent_escape, with_decoded};
+use super::json::{scan_object, Invalid, Key, Value, MAX_KEY};
+use super::MAX_CONSENT_VALUE;
+use crate::swar;
+
+/// The most members the fast path reads; an object with more goes to the general path.
+const MAX_MEMBERS: usize = 16;
+
+/// Calls `member` for each member of the JSON object that `value` holds, raw or
+/// percent-encoded (`%XX` only, `+` stays `+`), in order, as
+/// `with_decoded(value, |json| scan_object(json, member))` does, with the same result:
+/// `None` when `value` is longer than [`MAX_CONSENT_VALUE`], `Some(Err(Invalid))` when the
+/// decoded value is not one well-formed object (members seen before the error may have
+/// been reported). Does not allocate.
+pub(crate) fn scan_maybe_encoded_object<F>(
+    value: &[u8],
+    mut member: F,
+) -> Option<Result<(), Invalid>>
+where
+    F: FnMut(Key<'_>, Value<'_>),
+{
+    if value.len() > MAX_CONSENT_VALUE {
+        return None;
+    }
+    let mut members = [("".as_bytes(), Scalar::Null); MAX_MEMBERS];
+    if let Some(n) = flat_members(value, &mut members) {
+        for &(key, scalar) in &members[..n] {
+            member(Key::Text(key), scalar.value());
+        }
+        return Some(Ok(()));
+    }
+    with_decoded(value, |json| scan_object(json, member))
+}
+
+/// A member value the fast path reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scalar {
+    Bool(bool),
+    Integer(u64),
+    Null,
+}
+
+impl Scalar {
+    fn value(self) -> Value<'static> {
+        match self {
+            Self::Bool(b) => Value::Bool(b),
+            Self::Integer(n) => Value::Integer(n),
+            Self::Null => Value::Other,
+        }
+    }
+}
+
+/// Reads `value` as a flat object into `out`, returning how many members it holds; `None`
+/// when the fast path cannot prove what the general path would report (the general path
+/// then decides, valid or not).
+///
+/// It follows the decoder byte for byte: at each position a byte other than `%` stands for
+/// itself, `%` and two hexadecimal digits for one byte, `%` otherwise for `%`. Structural
+/// characters and whitespace are read decoded, so either form works; keys and values are
+/// read raw and must hold no `%` (a key is then a slice of `value`, as the decoded key
+/// would be).
+fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]) -> Option<usize> {
+    let mut c = Cursor { v: value, i: 0 };
+    if c.structural()? != b'{' {
+        return None;
+    }
+    let mut n = 0;
+    loop {
+        // `{}` goes to the general path: a `}` here fails the `"` test.
+        if c.structural()? != b'"' {
+            return None;
+        }
+        let key = c.key()?;
+        if c.structural()? != b':' {
+            return None;
+        }
+        let scalar = c.scalar()?;
+        *out.get_mut(n)? = (key, scalar);
+        n += 1;
+        match c.structural()? {
+            b',' => {}
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    // Only whitespace may follow the object.
+    while let Some((b' ' | b'\t' | b'\n' | b'\r', len)) = c.decoded() {
+        c.i += len;
+    }
+    (c.i == value.len()).then_some(n)
+}
+
+struct Cursor<'v> {
+    v: &'v [u8],
+    i: usize,
+}
+
+impl<'v> Cursor<'v> {
+    /// The byte at `i` once decoded, and how many bytes of `v` stand for it.
+    #[inline(always)]
+    fn decoded(&self) -> Option<(u8, usize)> {
+        match *self.v.get(self.i)? {
+            b'%' => Some(percent_escape(self.v, self.i)),
+            b => Some((b, 1)),
+        }
+    }
+
+    /// The next decoded byte that is not JSON whitespace, consumed.
+    #[inline(always)]
+    fn structural(&mut self) -> Option<u8> {
+        loop {
+            let (b, len) = self.decoded()?;
+            self.i += len;
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(b);
+            }
+        }
+    }
+
+    /// A key after its opening quote, through its closing quote: `None` unless it holds
+    /// no escape of either kind (`%`, `\`) and no control character, and fits [`MAX_KEY`].
+    #[inline(always)]
+    fn key(&mut self) -> Option<&'v [u8]> {
+        let rest = self.v.get(self.i..)?;
+        let len = swar::find(
+            rest,
+            |w| swar::eq(w, b'"') | swar::eq(w, b'%') | swar::eq(w, b'\\') | swar::below(w, 0x20),
+            |b| b == b'"' || b == b'%' || b == b'\\' || b < 0x20,
+        );
+        let key = rest.get(..len).filter(|key| key.len() <= MAX_KEY)?;
+        self.i += len;
+        // The closing quote, raw or encoded (whitespace here would be part of the key).
+        let (b'"', quote) = self.decoded()? else {
+            return None;
+        };
+        self.i += quote;
+        Some(key)
+    }
+
+    /// A `true`, `false`, `null` or unsigned integer value, raw, after optional whitespace.
+    #[inline(always)]
+    fn scalar(&mut self) -> Option<Scalar> {
+        loop {
+            let rest = self.v.get(self.i..)?;
+            let (scalar, len) = match *rest.first()? {
+                b't' if rest.starts_with(b"true") => (Scalar::Bool(true), 4),
+                b'f' if rest.starts_with(b"false") => (Scalar::Bool(false), 5),
+                b'n' if rest.starts_with(b"null") => (Scalar::Null, 4),
+                b'0'..=b'9' => integer(rest)?,
+                _ => {
+                    let (b' ' | b'\t' | b'\n' | b'\r', len) = self.decoded()? else {
+                        return None;
+                    };
+                    self.i += len;
+                    continue;
+                }
+            };
+            self.i += len;
+            return Some(scalar);
+        }
+    }
+}
+
+/// The raw decimal digits `rest` starts with, as a `u64`, and their count; `None` when
+/// they overflow (the general path reads that as another number). A fraction or exponent
+/// after them is left to the caller's next structural byte, which rejects it.
+#[inline(always)]
+fn integer(rest: &[u8]) -> Option<(Scalar, usize)> {
+    let mut n: u64 = 0;
+    let mut len = 0;
+    while let Some(&d @ b'0'..=b'9') = rest.get(len) {
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        len += 1;
+    }
+    Some((Scalar::Integer(n), len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Events = (Option<Result<(), Invalid>>, Vec<String>);
+
+    fn events_of(
+        scan: impl FnOnce(&mut dyn FnMut(Key<'_>, Value<'_>)) -> Option<Result<(), Invalid>>,
+    ) -> Events {
+        let mut seen = Vec::new();
+        let result = scan(&mut |k, v| seen.push(format!("{k:?}={v:?}")));
+        (result, seen)
+    }
+
+    /// What the fast path reports, and what decoding then scanning reports.
+    fn fast_and_general(value: &[u8]) -> (Events, Events) {
+        (
+            events_of(|f| scan_maybe_encoded_object(value, f)),
+            events_of(|f| with_decoded(value, |json| scan_object(json, f))),
+        )
+    }
+
+    /// Whether the fast path reads `value` by itself.
+    fn is_fast(value: &[u8]) -> bool {
+        let mut out = [("".as_bytes(), Scalar::Null); MAX_MEMBERS];
+        flat_members(value, &mut out).is_some()
+    }
+
+    fn encode_all(json: &str) -> String {
+        percent_encoding::utf8_percent_encode(json, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
+    #[test]
+    fn reads_the_usual_shapes_in_place() {
+        let json = r#"{"necessary":true,"functional":true,"statistics":true,"marketing":false,"timestamp":1735689600000}"#;
+        let lower = encode_all(json).to_lowercase();
+        let uri = "%7B%22functional_cookies%22%3Atrue%2C%22ga%22%3Afalse%2C%22matomo%22%3Atrue%2C%22timestamp%22%3A1735689600000%7D";
+        let spaced = r#" { "a" : true , "b":null,"c": 18446744073709551615 } "#;
+        for value in [json, &encode_all(json), &lower, uri, spaced] {
+            assert!(is_fast(value.as_bytes()), "{value}");
+            let (fast, general) = fast_and_general(value.as_bytes());
+            assert_eq!(fast, general, "{value}");
+            assert_eq!(fast.0, Some(Ok(())));
+        }
+        let (fast, _) = fast_and_general(encode_all(json).as_bytes());
+        assert_eq!(
+            fast.1,
+            [
+                r#"Text([110, 101, 99, 101, 115, 115, 97, 114, 121])=Bool(true)"#,
+                r#"Text([102, 117, 110, 99, 116, 105, 111, 110, 97, 108])=Bool(true)"#,
+                r#"Text([115, 116, 97, 116, 105, 115, 116, 105, 99, 115])=Bool(true)"#,
+                r#"Text([109, 97, 114, 107, 101, 116, 105, 110, 103])=Bool(false)"#,
+                r#"Text([116, 105, 109, 101, 115, 116, 97, 109, 112])=Integer(1735689600000)"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn leaves_other_shapes_to_the_general_path() {
+        for value in [
+            "{}",
+            r#"{"a":"x"}"#,
+            r#"{"a":[true]}"#,
+            r#"{"a":-1}"#,
+            r#"{"a":1.5}"#,
+            r#"{"a":1e3}"#,
+            r#"{"a":18446744073709551616}"#,
+            r#"{"a\"b":true}"#,
+            "%7B%22a%5Fb%22%3Atrue%7D",
+            "%7B%22a%22%3A%74rue%7D",
+            "%7B%22a%22%3Atrue%7D%7D",
+            "%7B%22a%22%3Atrue",
+            "%7B%22a%22%3Atrue%2C%7D",
+            "%7B%22a%2522%3Atrue%7D",
+            "{\"a\":true}x",
+            "{\"a\tb\":true}",
+        ] {
+            assert!(!is_fast(value.as_bytes()), "{value}");
+            let (fast, general) = fast_and_general(value.as_bytes());
+            assert_eq!(fast, general, "{value}");
+        }
+        let many: Vec<String> = (0..=MAX_MEMBERS)
+            .map(|i| format!("\"k{i}\":true"))
+            .collect();
+        let many = format!("{{{}}}", many.join(","));
+        assert!(!is_fast(many.as_bytes()));
+        let (fast, general) = fast_and_general(many.as_bytes());
+        assert_eq!(fast, general);
+        assert_eq!(fast.1.len(), MAX_MEMBERS + 1);
+        let long = format!("{{\"{}\":true}}", "k".repeat(MAX_KEY + 1));
+        assert!(!is_fast(long.as_bytes()));
+        assert_eq!(
+            scan_maybe_encoded_object(&[b' '; MAX_CONSENT_VALUE + 1], |_, _| {}),
+            None
+        );
+    }
+
+    /// Flat JSON objects (and near misses): keys with and without bytes that need escaping,
+    /// every value kind, optional whitespace.
+    fn flat_json() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            12 => Just("statistics".to_owned()),
+            12 => Just("ga".to_owned()),
+            12 => Just("timestamp".to_owned()),
+            1 => Just("revision".to_owned()),
+            1 => Just("functional_cookies".to_owned()),
+            1 => Just("caf\u{e9} %".to_owned()),
+            1 => Just("a\\\"b".to_owned()),
+            1 => Just(String::new()),
+            1 => (60usize..70).prop_map(|n| "k".repeat(n)),
+        ];
+        let value = prop_oneof![
+            12 => Just("true".to_owned()),
+            12 => Just("false".to_owned()),
+            1 => Just("null".to_owned()),
+            1 => Just("0".to_owned()),
+            1 => Just("007".to_owned()),
+            12 => Just("1735689600000".to_owned()),
+            1 => Just("18446744073709551615".to_owned()),
+            1 => Just("18446744073709551616".to_owned()),
+            1 => Just("-1".to_owned()),
+            1 => Just("1.5".to_owned()),
+            1 => Just("2E+3".to_owned()),
+            1 => Just("\"x\"".to_owned()),
+            1 => Just("[true,{}]".to_owned()),
+            1 => Just("tru".to_owned()),
+        ];
+        let ws = prop_oneof![4 => Just(""), 1 => Just(" "), 1 => Just("\n\t\r ")];
+        let member = (key, ws.clone(), ws.clone(), value, ws.clone())
+            .prop_map(|(k, a, b, v, c)| format!("\"{k}\"{a}:{b}{v}{c}"));
+        (
+            ws.clone(),
+            prop_oneof![4 => 0usize..6, 1 => 6..(MAX_MEMBERS + 3)]
+                .prop_flat_map(move |n| prop::collection::vec(member.clone(), n)),
+            ws,
+        )
+            .prop_map(|(a, members, b)| format!("{a}{{{}}}{b}", members.join(",")))
+    }
+
+    /// `json` percent-encoded: raw, as `encodeURIComponent` does, every non-alphanumeric
+    /// byte, some non-alphanumeric bytes or any bytes at random, with upper- or lowercase hexadecimal digits; and
+    /// sometimes a broken or doubled escape or a stray byte spliced in.
+    fn encoded(json: String) -> impl Strategy<Value = Vec<u8>> {
+        let bytes = json.into_bytes();
+        let n = bytes.len();
+        let splice = prop::sample::select(vec![
+            &b"%"[..],
+            b"%2",
+            b"%zz",
+            b"%25",
+            b"%2522",
+            b"%22",
+            b"%3a",
+            b"%2C",
+            b"%7d",
+            b"%20",
+            b"\"",
+            b"}",
+            b"\xff",
+            b"%FF",
+            b"%5C",
+        ]);
+        (
+            0u8..5,
+            any::<bool>(),
+            prop::collection::vec(any::<bool>(), n),
+            prop::option::weighted(0.2, (any::<prop::sample::Index>(), splice)),
+        )
+            .prop_map(move |(mode, lower, coin, splice)| {
+                let mut out = Vec::new();
+                for (&b, &heads) in bytes.iter().zip(&coin) {
+                    let encode = match mode {
+                        0 => false,
+                        1 => !(b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)),
+                        2 => !b.is_ascii_alphanumeric(),
+                        3 => heads && !b.is_ascii_alphanumeric(),
+                        _ => heads,
+                    };
+                    match (encode, lower) {
+                        (false, _) => out.push(b),
+                        (true, false) => out.extend(format!("%{b:02X}").bytes()),
+                        (true, true) => out.extend(format!("%{b:02x}").bytes()),
+                    }
+                }
+                if let Some((at, piece)) = splice {
+                    let at = at.index(out.len() + 1);
+                    out.splice(at..at, piece.iter().copied());
+                }
+                out
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn agrees_with_decoding_then_scanning(value in flat_json().prop_flat_map(encoded)) {
+            let (fast, general) = fast_and_general(&value);
+            prop_assert_eq!(fast, general);
+        }
+
+        #[test]
+        fn agrees_with_decoding_then_scanning_on_any_bytes(
+            value in prop::collection::vec(
+                prop::sample::select(b"{}\":,%2CaA7bBdD0f3t ruel\\\xff\t".to_vec()),
+                0..48,
+            ),
+        ) {
+            let (fast, general) = fast_and_general(&value);
+            prop_assert_eq!(fast, general);
+        }
+    }
+
+    #[test]
+    fn the_generated_values_often_take_the_fast_path() {
+        // The property above is only worth something if the fast path answers a good share
+        // of its inputs itself.
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let strategy = flat_json().prop_flat_map(encoded);
+        let fast = (0..1000)
+            .filter(|_| is_fast(&strategy.new_tree(&mut runner).unwrap().current()))
+            .count();
+        assert!(fast > 150, "{fast} of 1000");
+    }
+}
