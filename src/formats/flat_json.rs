@@ -71,22 +71,22 @@ impl Scalar {
 /// would be).
 fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]) -> Option<usize> {
     let mut c = Cursor { v: value, i: 0 };
-    if c.structural()? != b'{' {
-        return None;
-    }
+    c.expect(b'{')?;
     let mut n = 0;
     loop {
         // `{}` goes to the general path: a `}` here fails the `"` test.
-        if c.structural()? != b'"' {
-            return None;
-        }
+        c.expect(b'"')?;
         let key = c.key()?;
-        if c.structural()? != b':' {
-            return None;
-        }
+        c.expect(b':')?;
         let scalar = c.scalar()?;
         *out.get_mut(n)? = (key, scalar);
         n += 1;
+        if c.eat(b',') {
+            continue;
+        }
+        if c.eat(b'}') {
+            break;
+        }
         match c.structural()? {
             b',' => {}
             b'}' => break,
@@ -98,6 +98,13 @@ fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]
         c.i += len;
     }
     (c.i == value.len()).then_some(n)
+}
+
+/// The two hexadecimal digits of `b` as `%XX` writes them, the second one in both cases.
+const fn hex_digits(b: u8) -> (u8, u8, u8) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let low = DIGITS[(b & 0xf) as usize];
+    (DIGITS[(b >> 4) as usize], low, low.to_ascii_lowercase())
 }
 
 struct Cursor<'v> {
@@ -115,6 +122,31 @@ impl<'v> Cursor<'v> {
         }
     }
 
+    /// Consumes the byte `want` if it comes next, raw or as `%XX` (any case): the usual
+    /// forms, checked without decoding. `false` says nothing (whitespace, another byte).
+    #[inline(always)]
+    fn eat(&mut self, want: u8) -> bool {
+        let (high, upper, lower) = hex_digits(want);
+        let len = match self.v.get(self.i..) {
+            Some(&[b'%', h, l, ..]) if h == high && (l == upper || l == lower) => 3,
+            Some(&[b, ..]) if b == want => 1,
+            _ => return false,
+        };
+        self.i += len;
+        true
+    }
+
+    /// Consumes the structural byte `want` after optional whitespace; `None` if another
+    /// byte comes.
+    #[inline(always)]
+    fn expect(&mut self, want: u8) -> Option<()> {
+        if self.eat(want) || self.structural()? == want {
+            Some(())
+        } else {
+            None
+        }
+    }
+
     /// The next decoded byte that is not JSON whitespace, consumed.
     #[inline(always)]
     fn structural(&mut self) -> Option<u8> {
@@ -128,23 +160,20 @@ impl<'v> Cursor<'v> {
     }
 
     /// A key after its opening quote, through its closing quote: `None` unless it holds
-    /// no escape of either kind (`%`, `\`) and no control character, and fits [`MAX_KEY`].
+    /// no escape of either kind (`%`, `\`), no control character, none of ` !#$` (rare in
+    /// keys: the search stops at every byte below `&`) and fits [`MAX_KEY`].
     #[inline(always)]
     fn key(&mut self) -> Option<&'v [u8]> {
         let rest = self.v.get(self.i..)?;
         let len = swar::find(
             rest,
-            |w| swar::eq(w, b'"') | swar::eq(w, b'%') | swar::eq(w, b'\\') | swar::below(w, 0x20),
-            |b| b == b'"' || b == b'%' || b == b'\\' || b < 0x20,
+            |w| swar::below(w, b'&') | swar::eq(w, b'\\'),
+            |b| b < b'&' || b == b'\\',
         );
         let key = rest.get(..len).filter(|key| key.len() <= MAX_KEY)?;
         self.i += len;
         // The closing quote, raw or encoded (whitespace here would be part of the key).
-        let (b'"', quote) = self.decoded()? else {
-            return None;
-        };
-        self.i += quote;
-        Some(key)
+        self.eat(b'"').then_some(key)
     }
 
     /// A `true`, `false`, `null` or unsigned integer value, raw, after optional whitespace.
@@ -179,8 +208,14 @@ fn integer(rest: &[u8]) -> Option<(Scalar, usize)> {
     let mut n: u64 = 0;
     let mut len = 0;
     while let Some(&d @ b'0'..=b'9') = rest.get(len) {
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
         len += 1;
+    }
+    // Nineteen digits always fit a `u64`; more may not.
+    if len > 19 {
+        n = rest[..len].iter().try_fold(0u64, |n, &d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
     }
     Some((Scalar::Integer(n), len))
 }
