@@ -225,7 +225,7 @@ struct Seen {
 }
 
 /// The keys of one consent value, to find a key given more than once. Keys are compared
-/// by a 64-bit FNV-1a hash of their decoded text: two different keys with one hash count
+/// by a 64-bit hash of their decoded text ([`key_hash`]): two different keys with one hash count
 /// as one key given twice, which can only narrow what is granted. Allocation-free.
 #[derive(Debug, Clone)]
 pub(crate) struct Repeats {
@@ -258,7 +258,7 @@ impl Repeats {
         key: Option<ConsentKey>,
         decision: Option<bool>,
     ) -> bool {
-        let hash = fnv1a(text);
+        let hash = key_hash(text);
         if let Some(seen) = self.seen[..self.len].iter_mut().find(|s| s.hash == hash) {
             seen.repeated = true;
             seen.undecided |= decision.is_none();
@@ -293,10 +293,30 @@ impl Repeats {
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// A 64-bit hash of a key's bytes, eight at a time: its length, then each word (the last
+/// one overlapping the one before, or the bytes one by one below eight) folded in by a
+/// 128-bit multiply, as foldhash does. Not keyed: a collision can only make [`Repeats`] read two keys as one
+/// key given twice, which narrows what is granted.
+fn key_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let fold = |h: u64, w: u64| {
+        let p = u128::from(h ^ w) * u128::from(K);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let n = bytes.len();
+    let mut h = fold(0x243f_6a88_85a3_08d3, n as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        h = fold(h, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    if !chunks.remainder().is_empty() {
+        let last = match bytes.last_chunk::<8>() {
+            Some(last) => u64::from_le_bytes(*last),
+            None => bytes.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
+        };
+        h = fold(h ^ 0x1357_9bdf_0246_8ace, last);
+    }
+    h
 }
 
 /// [`Grants`] read from flat `key → decision` entries (JSON members, `key:value` pairs,
@@ -512,6 +532,27 @@ mod tests {
             grants.record(format!("k{i}").as_bytes(), None, Some(true));
         }
         assert!(grants.finish().is_some());
+    }
+
+    #[test]
+    fn key_hashes_tell_near_keys_apart() {
+        // Every key of up to 24 bytes over a two-letter alphabet differing in one byte, and
+        // keys differing only in length or by a zero byte, hash differently.
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=24 {
+            let base = vec![b'a'; len];
+            for i in 0..len {
+                let mut k = base.clone();
+                k[i] = b'b';
+                keys.push(k);
+            }
+            keys.push(base.clone());
+            keys.push([&base[..], b"\0"].concat());
+        }
+        let mut hashes: Vec<u64> = keys.iter().map(|k| key_hash(k)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), keys.len());
     }
 
     #[test]
