@@ -103,9 +103,9 @@ impl CookiesPreferences {
                 (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
                 (b"timestamp" | b"revision", _) => bad_meta = true,
                 (_, Value::Bool(yes)) => {
-                    grants.record(key, self.aliases.resolve(key, registry), Some(yes));
+                    grants.record_resolved(self.aliases.resolve_exact(key, registry), Some(yes));
                 }
-                _ => grants.record(key, self.aliases.resolve(key, registry), None),
+                _ => grants.record_resolved(self.aliases.resolve_exact(key, registry), None),
             }
         });
         let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {

@@ -81,6 +81,37 @@ impl NameMap {
         self.resolve_with(name, registry, self.identity)
     }
 
+    /// [`resolve`](Self::resolve), telling also which text `name` was: the text of an
+    /// explicit entry, or by identity the id's own text (no other text resolves to that id
+    /// by identity), so two names that resolve are the same text exactly when their
+    /// [`Resolved`]s are equal.
+    #[inline]
+    pub(crate) fn resolve_exact(&self, name: &[u8], registry: &Registry) -> Option<Resolved> {
+        let by_identity = |key: ConsentKey| Resolved {
+            key,
+            text: match key {
+                ConsentKey::Category(c) => u32::from(c.0),
+                ConsentKey::Service(s) => 0x100 | u32::from(s.0),
+            },
+        };
+        if self.entries.is_empty() && self.identity == Identity::Any {
+            return registry.consent_key(name).map(by_identity);
+        }
+        match self.entries.iter().position(|(k, _)| k.as_bytes() == name) {
+            Some(i) => {
+                let id = self.entries[i].1.as_deref()?;
+                let key = registry.consent_key(id.as_bytes())?;
+                Some(Resolved {
+                    key,
+                    text: Resolved::ENTRY | i as u32,
+                })
+            }
+            None => self
+                .resolve_with(name, registry, self.identity)
+                .map(by_identity),
+        }
+    }
+
     /// What `name` stands for in `registry`, reading a name with no entry as `identity`
     /// says (for formats that hold names of several kinds in one map).
     pub(crate) fn resolve_with(
@@ -116,6 +147,20 @@ impl NameMap {
         }
         set
     }
+}
+
+/// A name resolved by [`NameMap::resolve_exact`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// What the name stands for.
+    pub(crate) key: ConsentKey,
+    /// Which text the name was: [`Resolved::ENTRY`] and the index of its explicit entry,
+    /// or the id (category index, or `0x100` and the service index) it is the text of.
+    text: u32,
+}
+
+impl Resolved {
+    const ENTRY: u32 = 0x1_0000;
 }
 
 /// The registry service `name` names, never a category: for cookies whose keys are service
@@ -219,14 +264,33 @@ pub(crate) const MAX_TRACKED_KEYS: usize = 64;
 #[derive(Debug, Clone, Copy)]
 struct Seen {
     hash: u64,
-    key: Option<ConsentKey>,
+    /// The key's id, [packed](pack_key) (all zero bytes for none, so that a fresh
+    /// [`Repeats`] is zeroed memory).
+    key: u16,
     repeated: bool,
     undecided: bool,
 }
 
+fn pack_key(key: Option<ConsentKey>) -> u16 {
+    match key {
+        None => 0,
+        Some(ConsentKey::Category(c)) => 1 + u16::from(c.0),
+        Some(ConsentKey::Service(s)) => 0x101 + u16::from(s.0),
+    }
+}
+
+fn unpack_key(key: u16) -> Option<ConsentKey> {
+    match key {
+        0 => None,
+        1..=0x100 => Some(ConsentKey::Category(CategoryId((key - 1) as u8))),
+        _ => Some(ConsentKey::Service(crate::ServiceId((key - 0x101) as u8))),
+    }
+}
+
 /// The keys of one consent value, to find a key given more than once. Keys are compared
-/// by a 64-bit hash of their decoded text ([`key_hash`]): two different keys with one hash count
-/// as one key given twice, which can only narrow what is granted. Allocation-free.
+/// by a 64-bit hash of their decoded text ([`key_hash`]): two different keys with one hash
+/// count as one key given twice, which can only narrow what is granted; or, for keys
+/// resolved by a [`NameMap`], exactly by [`Resolved::text`]. Allocation-free.
 #[derive(Debug, Clone)]
 pub(crate) struct Repeats {
     seen: [Seen; MAX_TRACKED_KEYS],
@@ -238,7 +302,7 @@ impl Repeats {
     pub(crate) const fn new() -> Self {
         const EMPTY: Seen = Seen {
             hash: 0,
-            key: None,
+            key: 0,
             repeated: false,
             undecided: false,
         };
@@ -258,11 +322,23 @@ impl Repeats {
         key: Option<ConsentKey>,
         decision: Option<bool>,
     ) -> bool {
-        let hash = key_hash(text);
+        self.note_hash(key_hash(text), key, decision)
+    }
+
+    /// [`note`](Self::note) for a key known by a [`Resolved::text`] rather than its bytes:
+    /// exact, no hashing. One `Repeats` takes either texts or resolved keys, never both.
+    fn note_resolved(&mut self, key: Resolved, decision: Option<bool>) -> bool {
+        self.note_hash(u64::from(key.text), Some(key.key), decision)
+    }
+
+    #[inline]
+    fn note_hash(&mut self, hash: u64, key: Option<ConsentKey>, decision: Option<bool>) -> bool {
         if let Some(seen) = self.seen[..self.len].iter_mut().find(|s| s.hash == hash) {
             seen.repeated = true;
             seen.undecided |= decision.is_none();
-            seen.key = seen.key.or(key);
+            if seen.key == 0 {
+                seen.key = pack_key(key);
+            }
             return true;
         }
         if self.len == MAX_TRACKED_KEYS {
@@ -271,7 +347,7 @@ impl Repeats {
         }
         self.seen[self.len] = Seen {
             hash,
-            key,
+            key: pack_key(key),
             repeated: false,
             undecided: decision.is_none(),
         };
@@ -289,7 +365,7 @@ impl Repeats {
         self.seen[..self.len]
             .iter()
             .filter(|s| s.repeated && s.undecided)
-            .filter_map(|s| s.key)
+            .filter_map(|s| unpack_key(s.key))
     }
 }
 
@@ -356,6 +432,17 @@ impl KeyedGrants {
         self.repeats.note(text, key, decision);
         if let Some(yes) = decision {
             self.grants.record(key, yes);
+        }
+    }
+
+    /// [`record`](Self::record) for a key resolved by [`NameMap::resolve_exact`] (`None`:
+    /// nothing in the registry): the same rule, with keys compared exactly and without
+    /// hashing. One `KeyedGrants` takes either texts or resolved keys, never both.
+    pub(crate) fn record_resolved(&mut self, key: Option<Resolved>, decision: Option<bool>) {
+        let Some(key) = key else { return };
+        self.repeats.note_resolved(key, decision);
+        if let Some(yes) = decision {
+            self.grants.record(Some(key.key), yes);
         }
     }
 
