@@ -297,4 +297,80 @@ mod tests {
         let (_, c) = read(&[br#"cookies_preferences={"statistics":true,"revision":3}"#]);
         assert_eq!(c.revision(), Some(3));
     }
+
+    /// `read_one` as it was before the in-place fast path and exact repeat tracking:
+    /// decode, scan, resolve each key and follow repeats by the hash of their text.
+    fn read_one_as_before(
+        reader: &CookiesPreferences,
+        value: &[u8],
+        request: &ConsentRequest<'_>,
+    ) -> Consent {
+        use crate::formats::common::with_decoded;
+        use crate::formats::json::scan_object;
+        let registry = request.registry();
+        let mut grants = KeyedGrants::new();
+        let (mut timestamp, mut revision, mut bad_meta) = (None, None, false);
+        let scanned = with_decoded(value, |json| {
+            scan_object(json, |key, value| {
+                let Key::Text(key) = key else { return };
+                match (key, value) {
+                    (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
+                        timestamp = Some(ms);
+                    }
+                    (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
+                    (b"timestamp" | b"revision", _) => bad_meta = true,
+                    (_, Value::Bool(yes)) => {
+                        grants.record(key, reader.aliases.resolve(key, registry), Some(yes));
+                    }
+                    _ => grants.record(key, reader.aliases.resolve(key, registry), None),
+                }
+            })
+        });
+        let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
+            return Consent::unreadable();
+        };
+        let mut consent = grants.into_consent();
+        consent.set_timestamp_ms(timestamp);
+        consent.set_revision(Some(revision.unwrap_or(0)));
+        consent
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+
+        /// On values of the observed shape (registry ids, aliases, unknown keys, repeats,
+        /// every encoding), reading gives exactly what it gave before.
+        #[test]
+        fn reads_as_before(
+            value in {
+                use proptest::prelude::*;
+                let key = prop::sample::select(vec![
+                    "statistics", "marketing", "functional", "necessary", "ga", "matomo",
+                    "third_party", "functional_cookies", "analytics", "ignored", "unknown",
+                    "timestamp", "revision", "",
+                ])
+                .prop_map(str::to_owned);
+                crate::formats::flat_json::tests::flat_json_with(key)
+                    .prop_flat_map(crate::formats::flat_json::tests::encoded)
+            },
+            aliased in proptest::prelude::any::<bool>(),
+        ) {
+            let reader = if aliased {
+                CookiesPreferences::new()
+                    .alias("functional_cookies", "functional")
+                    .alias("analytics", "statistics")
+                    .alias("ignored", "no-such-id")
+                    .alias("matomo", "ga")
+            } else {
+                CookiesPreferences::new()
+            };
+            let registry = registry();
+            let headers = http::HeaderMap::new();
+            let request = ConsentRequest::new(&headers, &registry);
+            proptest::prop_assert_eq!(
+                reader.read_one(&value, &request),
+                read_one_as_before(&reader, &value, &request)
+            );
+        }
+    }
 }

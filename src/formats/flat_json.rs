@@ -221,7 +221,7 @@ fn integer(rest: &[u8]) -> Option<(Scalar, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -321,7 +321,7 @@ mod tests {
     /// Flat JSON objects (and near misses): keys with and without bytes that need escaping,
     /// every value kind, optional whitespace.
     fn flat_json() -> impl Strategy<Value = String> {
-        let key = prop_oneof![
+        flat_json_with(prop_oneof![
             12 => Just("statistics".to_owned()),
             12 => Just("ga".to_owned()),
             12 => Just("timestamp".to_owned()),
@@ -331,7 +331,13 @@ mod tests {
             1 => Just("a\\\"b".to_owned()),
             1 => Just(String::new()),
             1 => (60usize..70).prop_map(|n| "k".repeat(n)),
-        ];
+        ])
+    }
+
+    /// [`flat_json`] with keys drawn from `key` (written in a JSON string as they are).
+    pub(crate) fn flat_json_with(
+        key: impl Strategy<Value = String> + Clone + 'static,
+    ) -> impl Strategy<Value = String> {
         let value = prop_oneof![
             12 => Just("true".to_owned()),
             12 => Just("false".to_owned()),
@@ -363,7 +369,7 @@ mod tests {
     /// `json` percent-encoded: raw, as `encodeURIComponent` does, every non-alphanumeric
     /// byte, some non-alphanumeric bytes or any bytes at random, with upper- or lowercase hexadecimal digits; and
     /// sometimes a broken or doubled escape or a stray byte spliced in.
-    fn encoded(json: String) -> impl Strategy<Value = Vec<u8>> {
+    pub(crate) fn encoded(json: String) -> impl Strategy<Value = Vec<u8>> {
         let bytes = json.into_bytes();
         let n = bytes.len();
         let splice = prop::sample::select(vec![
