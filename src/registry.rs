@@ -371,6 +371,7 @@ impl Registry {
     }
 
     /// Resolves a consent-format key: a category id or a service id, compared exactly.
+    #[inline]
     pub fn consent_key(&self, key: &[u8]) -> Option<ConsentKey> {
         self.keys.get(key)
     }

@@ -102,7 +102,7 @@ impl ConsentKeys {
     }
 
     /// What `key` stands for, compared exactly.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, key: &[u8]) -> Option<ConsentKey> {
         let words = words(key);
         let mask = self.slots.len() - 1;

@@ -85,7 +85,7 @@ impl NameMap {
     /// explicit entry, or by identity the id's own text (no other text resolves to that id
     /// by identity), so two names that resolve are the same text exactly when their
     /// [`Resolved`]s are equal.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn resolve_exact(&self, name: &[u8], registry: &Registry) -> Option<Resolved> {
         let by_identity = |key: ConsentKey| Resolved {
             key,
@@ -327,6 +327,7 @@ impl Repeats {
 
     /// [`note`](Self::note) for a key known by a [`Resolved::text`] rather than its bytes:
     /// exact, no hashing. One `Repeats` takes either texts or resolved keys, never both.
+    #[inline(always)]
     fn note_resolved(&mut self, key: Resolved, decision: Option<bool>) -> bool {
         self.note_hash(u64::from(key.text), Some(key.key), decision)
     }
@@ -438,6 +439,7 @@ impl KeyedGrants {
     /// [`record`](Self::record) for a key resolved by [`NameMap::resolve_exact`] (`None`:
     /// nothing in the registry): the same rule, with keys compared exactly and without
     /// hashing. One `KeyedGrants` takes either texts or resolved keys, never both.
+    #[inline(always)]
     pub(crate) fn record_resolved(&mut self, key: Option<Resolved>, decision: Option<bool>) {
         let Some(key) = key else { return };
         self.repeats.note_resolved(key, decision);
