@@ -72,23 +72,26 @@ impl Scalar {
 fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]) -> Option<usize> {
     let mut c = Cursor { v: value, i: 0 };
     c.expect(b'{')?;
+    // `{}` goes to the general path: a `}` here fails the `"` test.
+    c.expect(b'"')?;
     let mut n = 0;
     loop {
-        // `{}` goes to the general path: a `}` here fails the `"` test.
-        c.expect(b'"')?;
         let key = c.key()?;
-        c.expect(b':')?;
+        // The closing quote (no whitespace before it: that would be part of the key).
+        if !c.eat_pair(b'"', b':') {
+            if !c.eat(b'"') {
+                return None;
+            }
+            c.expect(b':')?;
+        }
         let scalar = c.scalar()?;
         *out.get_mut(n)? = (key, scalar);
         n += 1;
-        if c.eat(b',') {
+        if c.eat_pair(b',', b'"') {
             continue;
         }
-        if c.eat(b'}') {
-            break;
-        }
         match c.structural()? {
-            b',' => {}
+            b',' => c.expect(b'"')?,
             b'}' => break,
             _ => return None,
         }
@@ -136,6 +139,38 @@ impl<'v> Cursor<'v> {
         true
     }
 
+    /// Consumes the bytes `a` and `b` if they come next, both raw or both as `%XX` (hex
+    /// letters all uppercase or all lowercase): the usual forms between a key and its value
+    /// (`%22%3A`) and between two members (`%2C%22`), checked as one word. `false` says
+    /// nothing.
+    #[inline(always)]
+    fn eat_pair(&mut self, a: u8, b: u8) -> bool {
+        let encoded = |lower: bool| {
+            let ((ah, au, al), (bh, bu, bl)) = (hex_digits(a), hex_digits(b));
+            let (a2, b2) = if lower { (al, bl) } else { (au, bu) };
+            u64::from_le_bytes([b'%', ah, a2, b'%', bh, b2, 0, 0])
+        };
+        let len = match self.v.get(self.i..) {
+            Some(rest) => match rest.first_chunk::<8>() {
+                Some(word) => {
+                    let word = u64::from_le_bytes(*word) & 0xffff_ffff_ffff;
+                    if word == encoded(false) || word == encoded(true) {
+                        6
+                    } else if rest.starts_with(&[a, b]) {
+                        2
+                    } else {
+                        return false;
+                    }
+                }
+                None if rest.starts_with(&[a, b]) => 2,
+                None => return false,
+            },
+            None => return false,
+        };
+        self.i += len;
+        true
+    }
+
     /// Consumes the structural byte `want` after optional whitespace; `None` if another
     /// byte comes.
     #[inline(always)]
@@ -159,7 +194,7 @@ impl<'v> Cursor<'v> {
         }
     }
 
-    /// A key after its opening quote, through its closing quote: `None` unless it holds
+    /// A key after its opening quote, up to its closing quote: `None` unless it holds
     /// no escape of either kind (`%`, `\`), no control character, none of ` !#$` (rare in
     /// keys: the search stops at every byte below `&`) and fits [`MAX_KEY`].
     #[inline(always)]
@@ -172,8 +207,7 @@ impl<'v> Cursor<'v> {
         );
         let key = rest.get(..len).filter(|key| key.len() <= MAX_KEY)?;
         self.i += len;
-        // The closing quote, raw or encoded (whitespace here would be part of the key).
-        self.eat(b'"').then_some(key)
+        Some(key)
     }
 
     /// A `true`, `false`, `null` or unsigned integer value, raw, after optional whitespace.
@@ -207,6 +241,17 @@ impl<'v> Cursor<'v> {
 fn integer(rest: &[u8]) -> Option<(Scalar, usize)> {
     let mut n: u64 = 0;
     let mut len = 0;
+    // Eight digits at a time while eight follow (a millisecond timestamp has 13).
+    while let Some(word) = rest.get(len..).and_then(<[u8]>::first_chunk::<8>) {
+        let d = u64::from_le_bytes(*word).wrapping_sub(0x3030_3030_3030_3030);
+        // Each byte is a digit when it is now below 10 (the lowest byte that is not is
+        // flagged exactly: no borrow or carry reaches it).
+        if (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        n = n.wrapping_mul(100_000_000).wrapping_add(eight_digits(d));
+        len += 8;
+    }
     while let Some(&d @ b'0'..=b'9') = rest.get(len) {
         n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
         len += 1;
@@ -218,6 +263,17 @@ fn integer(rest: &[u8]) -> Option<(Scalar, usize)> {
         })?;
     }
     Some((Scalar::Integer(n), len))
+}
+
+/// The number eight decimal digits stand for, given as the bytes of `d` (little-endian,
+/// first digit lowest) each holding one digit's value: pairs, then fours, then all eight,
+/// with one multiply each.
+#[inline(always)]
+fn eight_digits(d: u64) -> u64 {
+    let pairs = d.wrapping_mul(10).wrapping_add(d >> 8);
+    let low = pairs & 0x0000_00ff_0000_00ff;
+    let high = (pairs >> 16) & 0x0000_00ff_0000_00ff;
+    (low.wrapping_mul(100 + (1_000_000 << 32)) + high.wrapping_mul(1 + (10_000 << 32))) >> 32
 }
 
 #[cfg(test)]
@@ -316,6 +372,16 @@ pub(crate) mod tests {
             scan_maybe_encoded_object(&[b' '; MAX_CONSENT_VALUE + 1], |_, _| {}),
             None
         );
+    }
+
+    proptest! {
+        #[test]
+        fn integers_are_read_as_decimal(n in any::<u64>(), width in 0usize..24, tail in "[0-9.,a%]{0,3}") {
+            let text = format!("{n:0width$}{tail}");
+            let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+            let expected = text[..digits].parse::<u64>().ok().map(|n| (Scalar::Integer(n), digits));
+            prop_assert_eq!(integer(text.as_bytes()), expected);
+        }
     }
 
     /// Flat JSON objects (and near misses): keys with and without bytes that need escaping,
