@@ -88,35 +88,58 @@ impl CookiesPreferences {
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = KeyedGrants::new();
-        let mut timestamp = None;
-        let mut revision = None;
-        // A `timestamp` or `revision` that is not a non-negative integer, or given twice,
-        // makes the value unreadable: its age could not be proven.
-        let mut bad_meta = false;
-        let scanned = scan_maybe_encoded_object(value, |key, value| {
-            let Key::Text(key) = key else { return };
-            match (key, value) {
-                (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
-                    timestamp = Some(ms);
+        let mut reading = Reading::new();
+        let scanned =
+            scan_maybe_encoded_object(value, &mut reading, Reading::new, |r, key, value| {
+                let Key::Text(key) = key else { return };
+                match (key, value) {
+                    (b"timestamp", Value::Integer(ms)) if r.timestamp.is_none() => {
+                        r.timestamp = Some(ms);
+                    }
+                    (b"revision", Value::Integer(n)) if r.revision.is_none() => {
+                        r.revision = Some(n);
+                    }
+                    (b"timestamp" | b"revision", _) => r.bad_meta = true,
+                    (_, Value::Bool(yes)) => r
+                        .grants
+                        .record_resolved(self.aliases.resolve_exact(key, registry), Some(yes)),
+                    _ => r
+                        .grants
+                        .record_resolved(self.aliases.resolve_exact(key, registry), None),
                 }
-                (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
-                (b"timestamp" | b"revision", _) => bad_meta = true,
-                (_, Value::Bool(yes)) => {
-                    grants.record_resolved(self.aliases.resolve_exact(key, registry), Some(yes));
-                }
-                _ => grants.record_resolved(self.aliases.resolve_exact(key, registry), None),
-            }
-        });
-        let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
+            });
+        let (Some(Ok(())), Some(grants), false) =
+            (scanned, reading.grants.finish(), reading.bad_meta)
+        else {
             return Consent::unreadable();
         };
         let mut consent = grants.into_consent();
-        consent.set_timestamp_ms(timestamp);
+        consent.set_timestamp_ms(reading.timestamp);
         // No `revision` means revision 0 (a banner writes it only once the site bumps it),
         // so bumping the registry revision asks every earlier visitor again.
-        consent.set_revision(Some(revision.unwrap_or(0)));
+        consent.set_revision(Some(reading.revision.unwrap_or(0)));
         consent
+    }
+}
+
+/// What [`CookiesPreferences::read_one`] gathers from the members of one value.
+struct Reading {
+    grants: KeyedGrants,
+    timestamp: Option<u64>,
+    revision: Option<u64>,
+    /// A `timestamp` or `revision` that is not a non-negative integer, or given twice,
+    /// makes the value unreadable: its age could not be proven.
+    bad_meta: bool,
+}
+
+impl Reading {
+    fn new() -> Self {
+        Self {
+            grants: KeyedGrants::new(),
+            timestamp: None,
+            revision: None,
+            bad_meta: false,
+        }
     }
 }
 

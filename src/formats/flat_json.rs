@@ -13,33 +13,35 @@ use super::json::{scan_object, Invalid, Key, Value, MAX_KEY};
 use super::MAX_CONSENT_VALUE;
 use crate::swar;
 
-/// The most members the fast path reads; an object with more goes to the general path.
-const MAX_MEMBERS: usize = 16;
-
-/// Calls `member` for each member of the JSON object that `value` holds, raw or
-/// percent-encoded (`%XX` only, `+` stays `+`), in order, as
-/// `with_decoded(value, |json| scan_object(json, member))` does, with the same result:
-/// `None` when `value` is longer than [`MAX_CONSENT_VALUE`], `Some(Err(Invalid))` when the
-/// decoded value is not one well-formed object (members seen before the error may have
-/// been reported). Does not allocate.
-pub(crate) fn scan_maybe_encoded_object<F>(
+/// Reads the JSON object that `value` holds, raw or percent-encoded (`%XX` only, `+` stays
+/// `+`), calling `member(state, key, value)` for each member in order, and returns what
+/// `with_decoded(value, |json| scan_object(json, ..))` returns: `None` when `value` is
+/// longer than [`MAX_CONSENT_VALUE`], `Some(Err(Invalid))` when the decoded value is not
+/// one well-formed object.
+///
+/// `state` ends as if `member` had seen exactly the members that decoding and scanning
+/// report: when the fast path gives up after reporting some members, `state` is reset to
+/// `fresh()` and every member is reported again by the general path. Does not allocate.
+pub(crate) fn scan_maybe_encoded_object<S>(
     value: &[u8],
-    mut member: F,
-) -> Option<Result<(), Invalid>>
-where
-    F: FnMut(Key<'_>, Value<'_>),
-{
+    state: &mut S,
+    fresh: impl FnOnce() -> S,
+    mut member: impl FnMut(&mut S, Key<'_>, Value<'_>),
+) -> Option<Result<(), Invalid>> {
     if value.len() > MAX_CONSENT_VALUE {
         return None;
     }
-    let mut members = [("".as_bytes(), Scalar::Null); MAX_MEMBERS];
-    if let Some(n) = flat_members(value, &mut members) {
-        for &(key, scalar) in &members[..n] {
-            member(Key::Text(key), scalar.value());
-        }
+    if flat_members(value, |key, scalar| {
+        member(state, Key::Text(key), scalar.value())
+    })
+    .is_some()
+    {
         return Some(Ok(()));
     }
-    with_decoded(value, |json| scan_object(json, member))
+    *state = fresh();
+    with_decoded(value, |json| {
+        scan_object(json, |key, value| member(state, key, value))
+    })
 }
 
 /// A member value the fast path reads.
@@ -51,6 +53,7 @@ enum Scalar {
 }
 
 impl Scalar {
+    #[inline(always)]
     fn value(self) -> Value<'static> {
         match self {
             Self::Bool(b) => Value::Bool(b),
@@ -60,21 +63,21 @@ impl Scalar {
     }
 }
 
-/// Reads `value` as a flat object into `out`, returning how many members it holds; `None`
-/// when the fast path cannot prove what the general path would report (the general path
-/// then decides, valid or not).
+/// Reads `value` as a flat object, calling `member` for each member; `None` when the fast
+/// path cannot prove what the general path would report (the general path then decides,
+/// valid or not), possibly after some calls.
 ///
 /// It follows the decoder byte for byte: at each position a byte other than `%` stands for
 /// itself, `%` and two hexadecimal digits for one byte, `%` otherwise for `%`. Structural
 /// characters and whitespace are read decoded, so either form works; keys and values are
 /// read raw and must hold no `%` (a key is then a slice of `value`, as the decoded key
 /// would be).
-fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]) -> Option<usize> {
+#[inline(always)]
+fn flat_members<'v>(value: &'v [u8], mut member: impl FnMut(&'v [u8], Scalar)) -> Option<()> {
     let mut c = Cursor { v: value, i: 0 };
     c.expect(b'{')?;
     // `{}` goes to the general path: a `}` here fails the `"` test.
     c.expect(b'"')?;
-    let mut n = 0;
     loop {
         let key = c.key()?;
         // The closing quote (no whitespace before it: that would be part of the key).
@@ -85,8 +88,7 @@ fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]
             c.expect(b':')?;
         }
         let scalar = c.scalar()?;
-        *out.get_mut(n)? = (key, scalar);
-        n += 1;
+        member(key, scalar);
         if c.eat_pair(b',', b'"') {
             continue;
         }
@@ -100,7 +102,7 @@ fn flat_members<'v>(value: &'v [u8], out: &mut [(&'v [u8], Scalar); MAX_MEMBERS]
     while let Some((b' ' | b'\t' | b'\n' | b'\r', len)) = c.decoded() {
         c.i += len;
     }
-    (c.i == value.len()).then_some(n)
+    (c.i == value.len()).then_some(())
 }
 
 /// The two hexadecimal digits of `b` as `%XX` writes them, the second one in both cases.
@@ -283,26 +285,22 @@ pub(crate) mod tests {
 
     type Events = (Option<Result<(), Invalid>>, Vec<String>);
 
-    fn events_of(
-        scan: impl FnOnce(&mut dyn FnMut(Key<'_>, Value<'_>)) -> Option<Result<(), Invalid>>,
-    ) -> Events {
-        let mut seen = Vec::new();
-        let result = scan(&mut |k, v| seen.push(format!("{k:?}={v:?}")));
-        (result, seen)
-    }
-
     /// What the fast path reports, and what decoding then scanning reports.
     fn fast_and_general(value: &[u8]) -> (Events, Events) {
-        (
-            events_of(|f| scan_maybe_encoded_object(value, f)),
-            events_of(|f| with_decoded(value, |json| scan_object(json, f))),
-        )
+        let mut fast = Vec::new();
+        let result = scan_maybe_encoded_object(value, &mut fast, Vec::new, |seen, k, v| {
+            seen.push(format!("{k:?}={v:?}"));
+        });
+        let mut general = Vec::new();
+        let general_result = with_decoded(value, |json| {
+            scan_object(json, |k, v| general.push(format!("{k:?}={v:?}")))
+        });
+        ((result, fast), (general_result, general))
     }
 
     /// Whether the fast path reads `value` by itself.
     fn is_fast(value: &[u8]) -> bool {
-        let mut out = [("".as_bytes(), Scalar::Null); MAX_MEMBERS];
-        flat_members(value, &mut out).is_some()
+        flat_members(value, |_, _| {}).is_some()
     }
 
     fn encode_all(json: &str) -> String {
@@ -358,18 +356,17 @@ pub(crate) mod tests {
             let (fast, general) = fast_and_general(value.as_bytes());
             assert_eq!(fast, general, "{value}");
         }
-        let many: Vec<String> = (0..=MAX_MEMBERS)
-            .map(|i| format!("\"k{i}\":true"))
-            .collect();
-        let many = format!("{{{}}}", many.join(","));
-        assert!(!is_fast(many.as_bytes()));
-        let (fast, general) = fast_and_general(many.as_bytes());
+        // Given up on after some members: those are not reported twice.
+        let late = "%7B%22a%22%3Atrue%2C%22b%22%3Afalse%2C%22c%22%3A%22x%22%7D";
+        assert!(!is_fast(late.as_bytes()));
+        let (fast, general) = fast_and_general(late.as_bytes());
         assert_eq!(fast, general);
-        assert_eq!(fast.1.len(), MAX_MEMBERS + 1);
+        assert_eq!(fast.1.len(), 3);
         let long = format!("{{\"{}\":true}}", "k".repeat(MAX_KEY + 1));
         assert!(!is_fast(long.as_bytes()));
+        let long = [b' '; MAX_CONSENT_VALUE + 1];
         assert_eq!(
-            scan_maybe_encoded_object(&[b' '; MAX_CONSENT_VALUE + 1], |_, _| {}),
+            scan_maybe_encoded_object(&long, &mut (), || (), |_, _, _| {}),
             None
         );
     }
@@ -425,7 +422,7 @@ pub(crate) mod tests {
             .prop_map(|(k, a, b, v, c)| format!("\"{k}\"{a}:{b}{v}{c}"));
         (
             ws.clone(),
-            prop_oneof![4 => 0usize..6, 1 => 6..(MAX_MEMBERS + 3)]
+            prop_oneof![4 => 0usize..6, 1 => 6usize..20]
                 .prop_flat_map(move |n| prop::collection::vec(member.clone(), n)),
             ws,
         )
