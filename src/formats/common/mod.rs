@@ -244,13 +244,18 @@ impl Grants {
         for c in self.granted.difference(refused_or_vetoed).iter() {
             consent.grant_category(c);
         }
-        for s in self.services_granted.iter() {
-            if !self.services_vetoed.contains(s) {
-                consent.grant_service(s);
+        // Most values decide no service: skip walking the 256-bit sets then.
+        if !self.services_granted.is_empty() {
+            for s in self.services_granted.iter() {
+                if !self.services_vetoed.contains(s) {
+                    consent.grant_service(s);
+                }
             }
         }
-        for s in self.services_refused.iter() {
-            consent.refuse_service(s);
+        if !self.services_refused.is_empty() {
+            for s in self.services_refused.iter() {
+                consent.refuse_service(s);
+            }
         }
         consent
     }
