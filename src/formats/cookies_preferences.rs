@@ -1,4 +1,4 @@
-use super::common::{single_cookie_reader, Identity, KeyedGrants, NameMap};
+use super::common::{single_cookie_reader, Identity, NameMap, ResolvedGrants};
 use super::flat_json::scan_maybe_encoded_object;
 use super::json::{Key, Value};
 use crate::consent::Consent;
@@ -102,10 +102,10 @@ impl CookiesPreferences {
                     (b"timestamp" | b"revision", _) => r.bad_meta = true,
                     (_, Value::Bool(yes)) => r
                         .grants
-                        .record_resolved(self.aliases.resolve_exact(key, registry), Some(yes)),
+                        .record(self.aliases.resolve_exact(key, registry), Some(yes)),
                     _ => r
                         .grants
-                        .record_resolved(self.aliases.resolve_exact(key, registry), None),
+                        .record(self.aliases.resolve_exact(key, registry), None),
                 }
             });
         let (Some(Ok(())), Some(grants), false) =
@@ -124,7 +124,7 @@ impl CookiesPreferences {
 
 /// What [`CookiesPreferences::read_one`] gathers from the members of one value.
 struct Reading {
-    grants: KeyedGrants,
+    grants: ResolvedGrants,
     timestamp: Option<u64>,
     revision: Option<u64>,
     /// A `timestamp` or `revision` that is not a non-negative integer, or given twice,
@@ -135,7 +135,7 @@ struct Reading {
 impl Reading {
     fn new() -> Self {
         Self {
-            grants: KeyedGrants::new(),
+            grants: ResolvedGrants::new(),
             timestamp: None,
             revision: None,
             bad_meta: false,
@@ -328,7 +328,7 @@ mod tests {
         value: &[u8],
         request: &ConsentRequest<'_>,
     ) -> Consent {
-        use crate::formats::common::with_decoded;
+        use crate::formats::common::{with_decoded, KeyedGrants};
         use crate::formats::json::scan_object;
         let registry = request.registry();
         let mut grants = KeyedGrants::new();

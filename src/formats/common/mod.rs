@@ -3,10 +3,14 @@
 //! decoding and timestamps. Nothing here allocates on the request path.
 
 mod decode;
+mod resolved;
 mod time;
 
 pub(crate) use decode::{js_unescape_into, percent_decode_into, percent_escape, with_decoded};
+pub(crate) use resolved::{Resolved, ResolvedGrants};
 pub(crate) use time::{civil_days, parse_iso8601_ms};
+
+use resolved::Text;
 
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
@@ -89,10 +93,7 @@ impl NameMap {
     pub(crate) fn resolve_exact(&self, name: &[u8], registry: &Registry) -> Option<Resolved> {
         let by_identity = |key: ConsentKey| Resolved {
             key,
-            text: match key {
-                ConsentKey::Category(c) => u32::from(c.0),
-                ConsentKey::Service(s) => 0x100 | u32::from(s.0),
-            },
+            text: Text::Id(key),
         };
         if self.entries.is_empty() && self.identity == Identity::Any {
             return registry.consent_key(name).map(by_identity);
@@ -103,7 +104,7 @@ impl NameMap {
                 let key = registry.consent_key(id.as_bytes())?;
                 Some(Resolved {
                     key,
-                    text: Resolved::ENTRY | i as u32,
+                    text: Text::Entry(i),
                 })
             }
             None => self
@@ -147,20 +148,6 @@ impl NameMap {
         }
         set
     }
-}
-
-/// A name resolved by [`NameMap::resolve_exact`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Resolved {
-    /// What the name stands for.
-    pub(crate) key: ConsentKey,
-    /// Which text the name was: [`Resolved::ENTRY`] and the index of its explicit entry,
-    /// or the id (category index, or `0x100` and the service index) it is the text of.
-    text: u32,
-}
-
-impl Resolved {
-    const ENTRY: u32 = 0x1_0000;
 }
 
 /// The registry service `name` names, never a category: for cookies whose keys are service
@@ -294,8 +281,7 @@ fn unpack_key(key: u16) -> Option<ConsentKey> {
 
 /// The keys of one consent value, to find a key given more than once. Keys are compared
 /// by a 64-bit hash of their decoded text ([`key_hash`]): two different keys with one hash
-/// count as one key given twice, which can only narrow what is granted; or, for keys
-/// resolved by a [`NameMap`], exactly by [`Resolved::text`]. Allocation-free.
+/// count as one key given twice, which can only narrow what is granted. Allocation-free.
 #[derive(Debug, Clone)]
 pub(crate) struct Repeats {
     seen: [Seen; MAX_TRACKED_KEYS],
@@ -330,15 +316,13 @@ impl Repeats {
         self.note_hash(key_hash(text), key, decision)
     }
 
-    /// [`note`](Self::note) for a key known by a [`Resolved::text`] rather than its bytes:
-    /// exact, no hashing. One `Repeats` takes either texts or resolved keys, never both.
-    #[inline(always)]
-    fn note_resolved(&mut self, key: Resolved, decision: Option<bool>) -> bool {
-        self.note_hash(u64::from(key.text), Some(key.key), decision)
-    }
-
     #[inline]
-    fn note_hash(&mut self, hash: u64, key: Option<ConsentKey>, decision: Option<bool>) -> bool {
+    pub(super) fn note_hash(
+        &mut self,
+        hash: u64,
+        key: Option<ConsentKey>,
+        decision: Option<bool>,
+    ) -> bool {
         if let Some(seen) = self.seen[..self.len].iter_mut().find(|s| s.hash == hash) {
             seen.repeated = true;
             seen.undecided |= decision.is_none();
@@ -367,7 +351,7 @@ impl Repeats {
     }
 
     /// The ids of keys given more than once, one occurrence of which decided nothing.
-    fn undecided_repeats(&self) -> impl Iterator<Item = ConsentKey> + '_ {
+    pub(super) fn undecided_repeats(&self) -> impl Iterator<Item = ConsentKey> + '_ {
         self.seen[..self.len]
             .iter()
             .filter(|s| s.repeated && s.undecided)
@@ -438,18 +422,6 @@ impl KeyedGrants {
         self.repeats.note(text, key, decision);
         if let Some(yes) = decision {
             self.grants.record(key, yes);
-        }
-    }
-
-    /// [`record`](Self::record) for a key resolved by [`NameMap::resolve_exact`] (`None`:
-    /// nothing in the registry): the same rule, with keys compared exactly and without
-    /// hashing. One `KeyedGrants` takes either texts or resolved keys, never both.
-    #[inline(always)]
-    pub(crate) fn record_resolved(&mut self, key: Option<Resolved>, decision: Option<bool>) {
-        let Some(key) = key else { return };
-        self.repeats.note_resolved(key, decision);
-        if let Some(yes) = decision {
-            self.grants.record(Some(key.key), yes);
         }
     }
 
