@@ -1,9 +1,10 @@
 use super::common::{single_cookie_reader, Identity, NameMap, ResolvedGrants};
-use super::flat_json::scan_maybe_encoded_object;
+use super::flat_json::{scan_maybe_encoded_object, Members};
 use super::json::{Key, Value};
 use crate::consent::Consent;
 use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
+use crate::registry::Registry;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
 /// banner and this crate's default.
@@ -88,26 +89,9 @@ impl CookiesPreferences {
 
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut reading = Reading::new();
+        let mut reading = Reading::new(self, registry);
         let scanned =
-            scan_maybe_encoded_object(value, &mut reading, Reading::new, |r, key, value| {
-                let Key::Text(key) = key else { return };
-                match (key, value) {
-                    (b"timestamp", Value::Integer(ms)) if r.timestamp.is_none() => {
-                        r.timestamp = Some(ms);
-                    }
-                    (b"revision", Value::Integer(n)) if r.revision.is_none() => {
-                        r.revision = Some(n);
-                    }
-                    (b"timestamp" | b"revision", _) => r.bad_meta = true,
-                    (_, Value::Bool(yes)) => r
-                        .grants
-                        .record(self.aliases.resolve_exact(key, registry), Some(yes)),
-                    _ => r
-                        .grants
-                        .record(self.aliases.resolve_exact(key, registry), None),
-                }
-            });
+            scan_maybe_encoded_object(value, &mut reading, || Reading::new(self, registry));
         let (Some(Ok(())), Some(grants), false) =
             (scanned, reading.grants.finish(), reading.bad_meta)
         else {
@@ -123,7 +107,9 @@ impl CookiesPreferences {
 }
 
 /// What [`CookiesPreferences::read_one`] gathers from the members of one value.
-struct Reading {
+struct Reading<'a> {
+    reader: &'a CookiesPreferences,
+    registry: &'a Registry,
     grants: ResolvedGrants,
     timestamp: Option<u64>,
     revision: Option<u64>,
@@ -132,13 +118,39 @@ struct Reading {
     bad_meta: bool,
 }
 
-impl Reading {
-    fn new() -> Self {
+impl<'a> Reading<'a> {
+    fn new(reader: &'a CookiesPreferences, registry: &'a Registry) -> Self {
         Self {
+            reader,
+            registry,
             grants: ResolvedGrants::new(),
             timestamp: None,
             revision: None,
             bad_meta: false,
+        }
+    }
+}
+
+impl Members for Reading<'_> {
+    #[inline(always)]
+    fn member(&mut self, key: Key<'_>, value: Value<'_>) {
+        let Key::Text(key) = key else { return };
+        match (key, value) {
+            (b"timestamp", Value::Integer(ms)) if self.timestamp.is_none() => {
+                self.timestamp = Some(ms);
+            }
+            (b"revision", Value::Integer(n)) if self.revision.is_none() => {
+                self.revision = Some(n);
+            }
+            (b"timestamp" | b"revision", _) => self.bad_meta = true,
+            (_, value) => {
+                let decision = match value {
+                    Value::Bool(yes) => Some(yes),
+                    _ => None,
+                };
+                let key = self.reader.aliases.resolve_exact(key, self.registry);
+                self.grants.record(key, decision);
+            }
         }
     }
 }

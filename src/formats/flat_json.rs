@@ -13,34 +13,39 @@ use super::json::{scan_object, Invalid, Key, Value, MAX_KEY};
 use super::MAX_CONSENT_VALUE;
 use crate::swar;
 
+/// What reads the members of an object for [`scan_maybe_encoded_object`].
+pub(crate) trait Members {
+    /// One member, in order.
+    fn member(&mut self, key: Key<'_>, value: Value<'_>);
+}
+
 /// Reads the JSON object that `value` holds, raw or percent-encoded (`%XX` only, `+` stays
-/// `+`), calling `member(state, key, value)` for each member in order, and returns what
+/// `+`), calling `members.member(key, value)` for each member in order, and returns what
 /// `with_decoded(value, |json| scan_object(json, ..))` returns: `None` when `value` is
 /// longer than [`MAX_CONSENT_VALUE`], `Some(Err(Invalid))` when the decoded value is not
 /// one well-formed object.
 ///
-/// `state` ends as if `member` had seen exactly the members that decoding and scanning
-/// report: when the fast path gives up after reporting some members, `state` is reset to
+/// `members` ends as if it had seen exactly the members that decoding and scanning report:
+/// when the fast path gives up after reporting some members, `members` is reset to
 /// `fresh()` and every member is reported again by the general path. Does not allocate.
-pub(crate) fn scan_maybe_encoded_object<S>(
+pub(crate) fn scan_maybe_encoded_object<M: Members>(
     value: &[u8],
-    state: &mut S,
-    fresh: impl FnOnce() -> S,
-    mut member: impl FnMut(&mut S, Key<'_>, Value<'_>),
+    members: &mut M,
+    fresh: impl FnOnce() -> M,
 ) -> Option<Result<(), Invalid>> {
     if value.len() > MAX_CONSENT_VALUE {
         return None;
     }
     if flat_members(value, |key, scalar| {
-        member(state, Key::Text(key), scalar.value())
+        members.member(Key::Text(key), scalar.value());
     })
     .is_some()
     {
         return Some(Ok(()));
     }
-    *state = fresh();
+    *members = fresh();
     with_decoded(value, |json| {
-        scan_object(json, |key, value| member(state, key, value))
+        scan_object(json, |key, value| members.member(key, value))
     })
 }
 
@@ -285,12 +290,16 @@ pub(crate) mod tests {
 
     type Events = (Option<Result<(), Invalid>>, Vec<String>);
 
+    impl Members for Vec<String> {
+        fn member(&mut self, key: Key<'_>, value: Value<'_>) {
+            self.push(format!("{key:?}={value:?}"));
+        }
+    }
+
     /// What the fast path reports, and what decoding then scanning reports.
     fn fast_and_general(value: &[u8]) -> (Events, Events) {
         let mut fast = Vec::new();
-        let result = scan_maybe_encoded_object(value, &mut fast, Vec::new, |seen, k, v| {
-            seen.push(format!("{k:?}={v:?}"));
-        });
+        let result = scan_maybe_encoded_object(value, &mut fast, Vec::new);
         let mut general = Vec::new();
         let general_result = with_decoded(value, |json| {
             scan_object(json, |k, v| general.push(format!("{k:?}={v:?}")))
@@ -366,7 +375,7 @@ pub(crate) mod tests {
         assert!(!is_fast(long.as_bytes()));
         let long = [b' '; MAX_CONSENT_VALUE + 1];
         assert_eq!(
-            scan_maybe_encoded_object(&long, &mut (), || (), |_, _, _| {}),
+            scan_maybe_encoded_object(&long, &mut Vec::new(), Vec::new),
             None
         );
     }
