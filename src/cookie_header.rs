@@ -125,7 +125,7 @@ fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         },
     };
     let after = &pair[eq + 1..];
-    let value = match memchr::memchr(b';', after) {
+    let value = match swar::find_byte(b';', after) {
         Some(j) => {
             *rest = &after[j + 1..];
             &after[..j]

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::header::{Entry, SET_COOKIE};
+use http::header::{Entry, COOKIE, SET_COOKIE};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue};
 
 use crate::category::Category;
@@ -34,6 +34,8 @@ pub struct Enforcer {
     registry: Registry,
     reader: Box<dyn ReadConsent>,
     reader_type: &'static str,
+    // `ReadConsent::reads_cookies_only`: a request without `Cookie` is undecided unread.
+    reader_cookies_only: bool,
     consent_cookies: Vec<Box<[u8]>>,
     pub(crate) unknown: UnknownPolicy,
     report_only: bool,
@@ -184,7 +186,11 @@ impl Enforcer {
     }
 
     fn read_with(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut consent = self.reader.read_consent(request);
+        let mut consent = if self.reader_cookies_only && !request.headers().contains_key(COOKIE) {
+            Consent::undecided()
+        } else {
+            self.reader.read_consent(request)
+        };
         if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, request.now()) {
             consent = Consent::undecided();
         }
@@ -750,6 +756,7 @@ impl Builder {
         let withdrawal = self.withdrawal.for_registry(&self.registry);
         Ok(Enforcer {
             registry: self.registry,
+            reader_cookies_only: self.reader.reads_cookies_only(),
             reader: self.reader,
             reader_type: self.reader_type,
             consent_cookies,

@@ -71,6 +71,11 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
+        if summary.judged == 0 && this.withdrawal.is_none() {
+            // No `Set-Cookie` and no deletion pending: nothing to append or report.
+            *response.extensions_mut() = extensions;
+            return Poll::Ready(Ok(response));
+        }
         let events = Some((&*this.consent, &extensions));
         let pending = this.withdrawal.take().map(|p| *p).unwrap_or_default();
         this.enforcer.finish_response_with(

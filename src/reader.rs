@@ -100,6 +100,23 @@ pub trait ReadConsent: Send + Sync + 'static {
     fn consent_cookie_names(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Whether this reader looks at nothing but the request's `Cookie` fields
+    /// ([`ConsentRequest::cookies`]), and so reads a request without any `Cookie` field as
+    /// [`Consent::undecided`]. When `true`, the layer does not call the reader for such a
+    /// request (most requests of a first visit, and every request of a client that never
+    /// stores cookies). Called once, when the layer is built. Default: `false`, the reader
+    /// is always called. Every reader of this crate returns `true`.
+    ///
+    /// ```
+    /// use tower_cookie_consent::ReadConsent;
+    /// use tower_cookie_consent::formats::CookiesPreferences;
+    ///
+    /// assert!(CookiesPreferences::new().reads_cookies_only());
+    /// ```
+    fn reads_cookies_only(&self) -> bool {
+        false
+    }
 }
 
 impl<F> ReadConsent for F

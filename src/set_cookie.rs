@@ -75,7 +75,7 @@ fn parse_visible(s: &[u8]) -> SetCookie<'_> {
     let (name, value, attributes) = match s.iter().position(|&b| b == b'=' || b == b';') {
         Some(i) if s[i] == b'=' => {
             let rest = &s[i + 1..];
-            match memchr::memchr(b';', rest) {
+            match crate::swar::find_byte(b';', rest) {
                 Some(j) => (&s[..i], &rest[..j], &rest[j..]),
                 None => (&s[..i], rest, &rest[rest.len()..]),
             }
@@ -131,7 +131,7 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
 pub(crate) fn is_deletion_at(attributes: &[u8], now: impl FnOnce() -> SystemTime) -> bool {
     // Both deciding attribute names hold an `x` (`max-age`, `expires`): without one, no
     // attribute can make a deletion.
-    if memchr::memchr2(b'x', b'X', attributes).is_none() {
+    if crate::swar::find_byte2(b'x', b'X', attributes).is_none() {
         return false;
     }
     // The last value of each attribute; parsed once, after the scan.

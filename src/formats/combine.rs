@@ -111,6 +111,13 @@ impl ReadConsent for FirstDecided {
         }
         names
     }
+
+    /// `true` when every reader reads cookies only (and with no reader at all).
+    fn reads_cookies_only(&self) -> bool {
+        self.readers
+            .iter()
+            .all(|(reader, _)| reader.reads_cookies_only())
+    }
 }
 
 #[cfg(test)]

@@ -207,6 +207,10 @@ impl ReadConsent for Complianz {
             .map(|n| format!("{}{n}", self.prefix))
             .collect()
     }
+
+    fn reads_cookies_only(&self) -> bool {
+        true
+    }
 }
 
 impl Complianz {

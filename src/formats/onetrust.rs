@@ -277,6 +277,10 @@ impl ReadConsent for OneTrust {
             self.alert_cookie_name.as_str().to_owned(),
         ]
     }
+
+    fn reads_cookies_only(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

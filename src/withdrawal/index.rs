@@ -10,7 +10,6 @@
 //! filter has no false negatives, and a prefix or pattern match needs its first byte), so
 //! its lookup is skipped. A name that passes is judged as before: the test only rules out.
 
-use std::hash::BuildHasher;
 
 use crate::category::CategoryId;
 use crate::consent::Consent;
@@ -38,8 +37,10 @@ pub(crate) struct Sketch {
     any: bool,
 }
 
-/// The longest head kept of a prefix or pattern, in bytes.
-const HEAD: usize = 3;
+/// The longest head kept of a prefix or pattern, in bytes: seven bytes and the length fill
+/// the 64-bit key of [`head_hash`]. Long enough to tell `_gac_` (marketing) from `_ga`
+/// (statistics).
+const HEAD: usize = 7;
 
 impl Sketch {
     fn add_exact(&mut self, hash: u64) {
@@ -52,7 +53,7 @@ impl Sketch {
         if head.is_empty() {
             self.any = true;
         } else {
-            set(&mut self.heads, head_hash(head));
+            set(&mut self.heads, head_hash(first_word(head), head.len()));
             self.head_lens |= 1 << head.len();
         }
     }
@@ -88,14 +89,43 @@ fn test(filter: &[u64; WORDS], hash: u64) -> bool {
         .all(|&bit| filter[bit >> 6] & (1 << (bit & 63)) != 0)
 }
 
-/// A hash of a head of one to [`HEAD`] bytes (Fibonacci hashing of the bytes and length).
+/// The first eight bytes of `bytes` (fewer: zero-padded), little-endian.
 #[inline]
-fn head_hash(head: &[u8]) -> u64 {
-    let mut key = head.len() as u64;
-    for &b in head {
-        key = key << 8 | u64::from(b);
+fn first_word(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => {
+            let mut word = [0; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        }
     }
-    key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
+}
+
+/// Mixes every bit of `key` into every bit of the result (a folded 128-bit multiply).
+#[inline]
+fn spread(key: u64) -> u64 {
+    let product = u128::from(key ^ SEED) * 0x9E37_79B9_7F4A_7C15;
+    (product as u64) ^ (product >> 64) as u64
+}
+
+/// The hash of the head of `len` (1 to [`HEAD`]) bytes of a name whose [`first_word`] is
+/// `word`: its bytes and its length in one 64-bit key.
+#[inline]
+fn head_hash(word: u64, len: usize) -> u64 {
+    debug_assert!((1..=HEAD).contains(&len));
+    spread((word & ((1 << (8 * len)) - 1)) | ((len as u64) << 56))
+}
+
+/// The hash of an exact cookie-name: its first and last eight bytes and its length (names
+/// that differ only in between collide, which only makes them judged).
+#[inline]
+fn exact_hash(name: &[u8], word: u64) -> u64 {
+    let last = match name.last_chunk::<8>() {
+        Some(last) => u64::from_le_bytes(*last),
+        None => 0,
+    };
+    spread(word ^ spread(last ^ ((name.len() as u64) << 32)))
 }
 
 /// The two filter bits of a hash.
@@ -106,7 +136,6 @@ fn bits(hash: u64) -> [usize; 2] {
 /// The sketches of one registry, by category and by service index.
 #[derive(Debug, Clone)]
 pub(crate) struct RefusableIndex {
-    hasher: foldhash::fast::FixedState,
     categories: Vec<Sketch>,
     services: Vec<Sketch>,
 }
@@ -115,7 +144,6 @@ impl RefusableIndex {
     /// An index that rules nothing out (before the registry is known).
     pub(crate) fn empty() -> Self {
         Self {
-            hasher: foldhash::fast::FixedState::with_seed(SEED),
             categories: Vec::new(),
             services: Vec::new(),
         }
@@ -123,7 +151,6 @@ impl RefusableIndex {
 
     pub(crate) fn new(registry: &Registry) -> Self {
         let mut index = Self {
-            hasher: foldhash::fast::FixedState::with_seed(SEED),
             categories: vec![Sketch::default(); registry.categories().len()],
             services: vec![Sketch::default(); registry.services().len()],
         };
@@ -135,7 +162,10 @@ impl RefusableIndex {
             let (category, service) = registry.classify(i);
             let mut sketch = Sketch::default();
             match declaration.matcher() {
-                Match::Exact(name) => sketch.add_exact(index.hasher.hash_one(name.as_bytes())),
+                Match::Exact(name) => {
+                    let name = name.as_bytes();
+                    sketch.add_exact(exact_hash(name, first_word(name)));
+                }
                 Match::Prefix(prefix) => sketch.add_head(prefix.as_bytes()),
                 Match::Pattern(glob) => {
                     let glob = glob.as_bytes();
@@ -154,7 +184,7 @@ impl RefusableIndex {
     /// The join of the sketches of the categories `consent` does not grant and of the
     /// services it refuses: every declaration it may refuse (a service grant can still
     /// allow some of them; the judgement decides).
-    pub(crate) fn refusable(&self, consent: &Consent) -> Refusable<'_> {
+    pub(crate) fn refusable(&self, consent: &Consent) -> Refusable {
         let mut sketch = Sketch::default();
         let granted = consent.granted_categories();
         for (i, category) in self.categories.iter().enumerate() {
@@ -167,21 +197,17 @@ impl RefusableIndex {
                 sketch.join(service);
             }
         }
-        Refusable {
-            hasher: &self.hasher,
-            sketch,
-        }
+        Refusable { sketch }
     }
 }
 
 /// The declarations one consent may refuse, as a quick test on cookie-names.
 #[derive(Debug)]
-pub(crate) struct Refusable<'a> {
-    hasher: &'a foldhash::fast::FixedState,
+pub(crate) struct Refusable {
     sketch: Sketch,
 }
 
-impl Refusable<'_> {
+impl Refusable {
     /// Whether no declaration can be refused (nothing to delete, whatever the request holds).
     pub(crate) fn is_empty(&self) -> bool {
         self.sketch.is_empty()
@@ -199,12 +225,17 @@ impl Refusable<'_> {
             return true;
         }
         // A prefix or pattern match starts with the declaration's head.
-        for len in 1..=HEAD.min(name.len()) {
-            if sketch.head_lens & (1 << len) != 0 && test(&sketch.heads, head_hash(&name[..len])) {
+        // Only the lengths some head has, up to the name's.
+        let word = first_word(name);
+        let mut lens = sketch.head_lens & (u8::MAX >> (7 - HEAD.min(name.len())));
+        while lens != 0 {
+            let len = lens.trailing_zeros() as usize;
+            lens &= lens - 1;
+            if test(&sketch.heads, head_hash(word, len)) {
                 return true;
             }
         }
-        test(&sketch.exact, self.hasher.hash_one(name))
+        test(&sketch.exact, exact_hash(name, word))
     }
 }
 

@@ -484,6 +484,10 @@ macro_rules! single_cookie_reader {
             fn consent_cookie_names(&self) -> Vec<String> {
                 vec![self.cookie_name.as_str().to_owned()]
             }
+
+            fn reads_cookies_only(&self) -> bool {
+                true
+            }
         }
     };
 }
