@@ -87,6 +87,7 @@ impl CookiesPreferences {
         self
     }
 
+    #[inline]
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
         let mut reading = Reading::new(self, registry);
