@@ -386,8 +386,12 @@ impl Enforcer {
                 }
             }
             summary.removed = summary.judged - kept;
-            // Replace the field's values through the entry: no second hash of the name.
-            let mut kept = inline.into_iter().flatten().chain(spilled);
+            // Replace the field's values through the entry: no second hash of the name. The
+            // slots are taken in place (moving the array out would copy all sixteen).
+            let mut kept = inline
+                .iter_mut()
+                .map_while(Option::take)
+                .chain(spilled);
             match kept.next() {
                 Some(first) => {
                     entry.insert(first);

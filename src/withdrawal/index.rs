@@ -10,7 +10,6 @@
 //! filter has no false negatives, and a prefix or pattern match needs its first byte), so
 //! its lookup is skipped. A name that passes is judged as before: the test only rules out.
 
-
 use crate::category::CategoryId;
 use crate::consent::Consent;
 use crate::declaration::Match;

@@ -10,6 +10,7 @@ use http::{HeaderMap, HeaderValue, Uri};
 
 use crate::consent::{CategorySet, Consent, ConsentState};
 use crate::cookie_header::RequestCookies;
+use crate::declaration::Match;
 use crate::enforcer::{Builder, Enforcer};
 use crate::registry::{Registry, Verdict};
 
@@ -21,7 +22,7 @@ mod scrub;
 use index::RefusableIndex;
 pub use response::append_vary_cookie;
 pub(crate) use response::Fields;
-use scope::{deletes, push_deletions, RequestHost};
+use scope::{deletes, host_only_deletions, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
 
 /// The default cap on the deletions one response carries: 32 `Set-Cookie` headers.
@@ -40,6 +41,9 @@ pub(crate) struct Withdrawal {
     consent_categories: CategorySet,
     /// Rules out, per consent, the request cookies that cannot be refused declared ones.
     index: RefusableIndex,
+    /// Per declaration (by index), the host-only deletions of an exact cookie-name that
+    /// needs consent, built once: a response clones them instead of writing them again.
+    host_only: Vec<Box<[HeaderValue]>>,
 }
 
 impl Default for Withdrawal {
@@ -52,6 +56,7 @@ impl Default for Withdrawal {
             vary_cookie: true,
             consent_categories: CategorySet::EMPTY,
             index: RefusableIndex::empty(),
+            host_only: Vec::new(),
         }
     }
 }
@@ -71,6 +76,17 @@ impl Withdrawal {
             }
         }
         self.index = RefusableIndex::new(registry);
+        self.host_only = registry
+            .declarations()
+            .iter()
+            .enumerate()
+            .map(|(i, declaration)| match declaration.matcher() {
+                Match::Exact(name) if registry.requires_consent(i as u32) => {
+                    host_only_deletions(name.as_bytes(), declaration).into_boxed_slice()
+                }
+                _ => Box::default(),
+            })
+            .collect();
         self
     }
 
@@ -321,9 +337,15 @@ impl Enforcer {
             let declaration = verdict
                 .declaration_index()
                 .map(|i| &self.registry().declarations()[i]);
+            // Built for the declared name: used only for that very name.
+            let host_only = verdict
+                .declaration_index()
+                .and_then(|i| self.withdrawal.host_only.get(i))
+                .filter(|built| built.first().is_some_and(|d| deletes(d, name)))
+                .map(|built| &built[..]);
             let host = host.get_or_insert_with(|| RequestHost::of(uri, headers));
             let before = out.len();
-            push_deletions(&mut out, max, name, declaration, host);
+            push_deletions(&mut out, max, name, declaration, host, host_only);
             self.trace_deletion(name, verdict, out.len() - before);
         }
         out

@@ -247,16 +247,37 @@ pub fn deletions_for(
         cookie_name,
         declaration,
         &RequestHost::parse(host.map(str::as_bytes)),
+        None,
     );
     out
 }
 
+/// The host-only deletions of `name` as [`push_deletions`] writes them (with no `Domain`
+/// attribute: what it writes for any host when the declaration names no usable domain),
+/// built once per exact declaration when the layer is built.
+pub(super) fn host_only_deletions(name: &[u8], declaration: &Declaration) -> Vec<HeaderValue> {
+    let mut out = Vec::new();
+    push_deletions(
+        &mut out,
+        usize::MAX,
+        name,
+        Some(declaration),
+        &RequestHost::HostOnly,
+        None,
+    );
+    out
+}
+
+/// Appends to `out` (while it holds fewer than `max`) the deletions of the cookie `name` in
+/// every scope it may live in for `host`; `host_only`, when given, are its host-only
+/// deletions already built ([`host_only_deletions`]), cloned instead of written again.
 pub(super) fn push_deletions(
     out: &mut Vec<HeaderValue>,
     max: usize,
     name: &[u8],
     declaration: Option<&Declaration>,
     host: &RequestHost,
+    host_only: Option<&[HeaderValue]>,
 ) {
     if !valid_name(name) {
         return;
@@ -264,7 +285,11 @@ pub(super) fn push_deletions(
     let host_prefix = has_prefix(name, b"__Host-");
     let partitioned = declaration.is_some_and(Declaration::is_partitioned);
     let secure = host_prefix || partitioned || has_prefix(name, b"__Secure-");
-    let mut push = |domain: Option<&str>, path: &str| {
+    if let (Some(built), true) = (host_only, host_prefix) {
+        out.extend(built.iter().take(max.saturating_sub(out.len())).cloned());
+        return;
+    }
+    let push = |out: &mut Vec<HeaderValue>, domain: Option<&str>, path: &str| {
         if out.len() < max {
             if let Some(value) = deletion(name, domain, path, secure, partitioned) {
                 out.push(value);
@@ -272,7 +297,7 @@ pub(super) fn push_deletions(
         }
     };
     if host_prefix {
-        push(None, "/");
+        push(out, None, "/");
         return;
     }
     let declared_path = declaration
@@ -283,11 +308,17 @@ pub(super) fn push_deletions(
         .and_then(Declaration::domain_attr)
         .and_then(|d| host.declared(d))
     {
-        Some(domain) => paths.for_each(|path| push(Some(&domain), path)),
+        Some(domain) => paths.for_each(|path| push(out, Some(&domain), path)),
         None => {
-            for domain in std::iter::once(None).chain(host.domains().map(Some)) {
+            match host_only {
+                Some(built) => {
+                    out.extend(built.iter().take(max.saturating_sub(out.len())).cloned());
+                }
+                None => paths.clone().for_each(|path| push(out, None, path)),
+            }
+            for domain in host.domains() {
                 for path in paths.clone() {
-                    push(domain, path);
+                    push(out, Some(domain), path);
                 }
             }
         }
@@ -541,6 +572,42 @@ mod tests {
                     );
                 }
             }
+        }
+
+        /// The host-only deletions built with the layer give, for every host and cap, the
+        /// very list written per request without them.
+        #[test]
+        fn host_only_deletions_built_once_are_those_written_per_request(
+            name in prop_oneof![
+                Just("_fbp"), Just("__Host-id"), Just("__Secure-id"), Just("__host-id"),
+                Just("a b"), Just("x;y"),
+            ],
+            path in proptest::option::of(prop_oneof![Just("/"), Just("/app"), Just("app"), Just("/a;b")]),
+            domain in proptest::option::of(prop_oneof![
+                Just(".example.com"), Just("shop.example.com"), Just("co.uk"), Just("other.org"),
+            ]),
+            partitioned in any::<bool>(),
+            raw_host in proptest::option::of(prop_oneof![
+                Just("www.shop.example.com"), Just("example.com:8080"), Just("127.0.0.1"),
+                Just("localhost"), Just("[::1]"), Just("bad host"), Just("co.uk"),
+            ]),
+            max in 0..5usize,
+            already in 0..3usize,
+        ) {
+            let mut declaration = Declaration::exact(name).category("marketing").partitioned(partitioned);
+            if let Some(path) = path {
+                declaration = declaration.path(path);
+            }
+            if let Some(domain) = domain {
+                declaration = declaration.domain(domain);
+            }
+            let built = host_only_deletions(name.as_bytes(), &declaration);
+            let host = RequestHost::parse(raw_host.map(str::as_bytes));
+            let start = vec![HeaderValue::from_static("x=; Max-Age=0"); already];
+            let (mut fresh, mut reused) = (start.clone(), start);
+            push_deletions(&mut fresh, max, name.as_bytes(), Some(&declaration), &host, None);
+            push_deletions(&mut reused, max, name.as_bytes(), Some(&declaration), &host, Some(&built));
+            prop_assert_eq!(fresh, reused);
         }
     }
 }
