@@ -6,6 +6,9 @@ use std::collections::HashMap;
 /// read afterwards, so a fast hash that an attacker could target with collisions buys them
 /// nothing: a lookup cannot add entries. foldhash still seeds it per process.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+mod consent_keys;
+use consent_keys::ConsentKeys;
 use std::fmt;
 
 use aho_corasick::automaton::Automaton;
@@ -61,7 +64,7 @@ pub struct Registry {
     services: Vec<String>,
     /// Category ids and service ids (never equal: the builder checks), as bytes, so that
     /// a consent-format key is resolved with one lookup and no UTF-8 check.
-    keys: FastMap<Box<[u8]>, ConsentKey>,
+    keys: ConsentKeys,
     /// Services that appear in declarations of each category.
     services_by_category: Vec<ServiceSet>,
     declarations: Vec<Declaration>,
@@ -315,7 +318,7 @@ impl Registry {
     /// The index of a category id, if declared.
     pub fn category_id(&self, id: &str) -> Option<CategoryId> {
         match self.keys.get(id.as_bytes()) {
-            Some(&ConsentKey::Category(c)) => Some(c),
+            Some(ConsentKey::Category(c)) => Some(c),
             _ => None,
         }
     }
@@ -342,7 +345,7 @@ impl Registry {
     /// The index of a service id, if any declaration names it.
     pub fn service_id(&self, id: &str) -> Option<ServiceId> {
         match self.keys.get(id.as_bytes()) {
-            Some(&ConsentKey::Service(s)) => Some(s),
+            Some(ConsentKey::Service(s)) => Some(s),
             _ => None,
         }
     }
@@ -368,8 +371,9 @@ impl Registry {
     }
 
     /// Resolves a consent-format key: a category id or a service id, compared exactly.
+    #[inline]
     pub fn consent_key(&self, key: &[u8]) -> Option<ConsentKey> {
-        self.keys.get(key).copied()
+        self.keys.get(key)
     }
 
     /// The declaration governing `cookie_name`, following the [lookup
@@ -865,15 +869,15 @@ impl RegistryBuilder {
             Some(Arc::new(Globs::build(&globs, &regexes, map)?))
         };
 
-        let keys = category_index
-            .into_iter()
-            .map(|(id, c)| (id.into_bytes().into_boxed_slice(), ConsentKey::Category(c)))
-            .chain(
-                service_index
+        let keys =
+            ConsentKeys::new(
+                category_index
                     .into_iter()
-                    .map(|(id, s)| (id.into_bytes().into_boxed_slice(), ConsentKey::Service(s))),
-            )
-            .collect();
+                    .map(|(id, c)| (id.into_bytes().into_boxed_slice(), ConsentKey::Category(c)))
+                    .chain(service_index.into_iter().map(|(id, s)| {
+                        (id.into_bytes().into_boxed_slice(), ConsentKey::Service(s))
+                    })),
+            );
         Ok(Registry {
             categories,
             keys,

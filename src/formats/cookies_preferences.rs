@@ -1,8 +1,10 @@
-use super::common::{single_cookie_reader, with_decoded, Identity, KeyedGrants, NameMap};
-use super::json::{scan_object, Key, Value};
+use super::common::{single_cookie_reader, Identity, NameMap, ResolvedGrants};
+use super::flat_json::{scan_maybe_encoded_object, Members};
+use super::json::{Key, Value};
 use crate::consent::Consent;
 use crate::cookie_header::CookieName;
 use crate::reader::ConsentRequest;
+use crate::registry::Registry;
 
 /// Reads the `cookies_preferences` cookie, the consent format of the Opendatasoft platform's
 /// banner and this crate's default.
@@ -85,39 +87,72 @@ impl CookiesPreferences {
         self
     }
 
+    #[inline]
     fn read_one(&self, value: &[u8], request: &ConsentRequest<'_>) -> Consent {
         let registry = request.registry();
-        let mut grants = KeyedGrants::new();
-        let mut timestamp = None;
-        let mut revision = None;
-        // A `timestamp` or `revision` that is not a non-negative integer, or given twice,
-        // makes the value unreadable: its age could not be proven.
-        let mut bad_meta = false;
-        let scanned = with_decoded(value, |json| {
-            scan_object(json, |key, value| {
-                let Key::Text(key) = key else { return };
-                match (key, value) {
-                    (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
-                        timestamp = Some(ms);
-                    }
-                    (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
-                    (b"timestamp" | b"revision", _) => bad_meta = true,
-                    (_, Value::Bool(yes)) => {
-                        grants.record(key, self.aliases.resolve(key, registry), Some(yes));
-                    }
-                    _ => grants.record(key, self.aliases.resolve(key, registry), None),
-                }
-            })
-        });
-        let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
+        let mut reading = Reading::new(self, registry);
+        let scanned =
+            scan_maybe_encoded_object(value, &mut reading, || Reading::new(self, registry));
+        let (Some(Ok(())), Some(grants), false) =
+            (scanned, reading.grants.finish(), reading.bad_meta)
+        else {
             return Consent::unreadable();
         };
         let mut consent = grants.into_consent();
-        consent.set_timestamp_ms(timestamp);
+        consent.set_timestamp_ms(reading.timestamp);
         // No `revision` means revision 0 (a banner writes it only once the site bumps it),
         // so bumping the registry revision asks every earlier visitor again.
-        consent.set_revision(Some(revision.unwrap_or(0)));
+        consent.set_revision(Some(reading.revision.unwrap_or(0)));
         consent
+    }
+}
+
+/// What [`CookiesPreferences::read_one`] gathers from the members of one value.
+struct Reading<'a> {
+    reader: &'a CookiesPreferences,
+    registry: &'a Registry,
+    grants: ResolvedGrants,
+    timestamp: Option<u64>,
+    revision: Option<u64>,
+    /// A `timestamp` or `revision` that is not a non-negative integer, or given twice,
+    /// makes the value unreadable: its age could not be proven.
+    bad_meta: bool,
+}
+
+impl<'a> Reading<'a> {
+    fn new(reader: &'a CookiesPreferences, registry: &'a Registry) -> Self {
+        Self {
+            reader,
+            registry,
+            grants: ResolvedGrants::new(),
+            timestamp: None,
+            revision: None,
+            bad_meta: false,
+        }
+    }
+}
+
+impl Members for Reading<'_> {
+    #[inline(always)]
+    fn member(&mut self, key: Key<'_>, value: Value<'_>) {
+        let Key::Text(key) = key else { return };
+        match (key, value) {
+            (b"timestamp", Value::Integer(ms)) if self.timestamp.is_none() => {
+                self.timestamp = Some(ms);
+            }
+            (b"revision", Value::Integer(n)) if self.revision.is_none() => {
+                self.revision = Some(n);
+            }
+            (b"timestamp" | b"revision", _) => self.bad_meta = true,
+            (_, value) => {
+                let decision = match value {
+                    Value::Bool(yes) => Some(yes),
+                    _ => None,
+                };
+                let key = self.reader.aliases.resolve_exact(key, self.registry);
+                self.grants.record(key, decision);
+            }
+        }
     }
 }
 
@@ -297,5 +332,81 @@ mod tests {
         }
         let (_, c) = read(&[br#"cookies_preferences={"statistics":true,"revision":3}"#]);
         assert_eq!(c.revision(), Some(3));
+    }
+
+    /// `read_one` as it was before the in-place fast path and exact repeat tracking:
+    /// decode, scan, resolve each key and follow repeats by the hash of their text.
+    fn read_one_as_before(
+        reader: &CookiesPreferences,
+        value: &[u8],
+        request: &ConsentRequest<'_>,
+    ) -> Consent {
+        use crate::formats::common::{with_decoded, KeyedGrants};
+        use crate::formats::json::scan_object;
+        let registry = request.registry();
+        let mut grants = KeyedGrants::new();
+        let (mut timestamp, mut revision, mut bad_meta) = (None, None, false);
+        let scanned = with_decoded(value, |json| {
+            scan_object(json, |key, value| {
+                let Key::Text(key) = key else { return };
+                match (key, value) {
+                    (b"timestamp", Value::Integer(ms)) if timestamp.is_none() => {
+                        timestamp = Some(ms);
+                    }
+                    (b"revision", Value::Integer(r)) if revision.is_none() => revision = Some(r),
+                    (b"timestamp" | b"revision", _) => bad_meta = true,
+                    (_, Value::Bool(yes)) => {
+                        grants.record(key, reader.aliases.resolve(key, registry), Some(yes));
+                    }
+                    _ => grants.record(key, reader.aliases.resolve(key, registry), None),
+                }
+            })
+        });
+        let (Some(Ok(())), Some(grants), false) = (scanned, grants.finish(), bad_meta) else {
+            return Consent::unreadable();
+        };
+        let mut consent = grants.into_consent();
+        consent.set_timestamp_ms(timestamp);
+        consent.set_revision(Some(revision.unwrap_or(0)));
+        consent
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+
+        /// On values of the observed shape (registry ids, aliases, unknown keys, repeats,
+        /// every encoding), reading gives exactly what it gave before.
+        #[test]
+        fn reads_as_before(
+            value in {
+                use proptest::prelude::*;
+                let key = prop::sample::select(vec![
+                    "statistics", "marketing", "functional", "necessary", "ga", "matomo",
+                    "third_party", "functional_cookies", "analytics", "ignored", "unknown",
+                    "timestamp", "revision", "",
+                ])
+                .prop_map(str::to_owned);
+                crate::formats::flat_json::tests::flat_json_with(key)
+                    .prop_flat_map(crate::formats::flat_json::tests::encoded)
+            },
+            aliased in proptest::prelude::any::<bool>(),
+        ) {
+            let reader = if aliased {
+                CookiesPreferences::new()
+                    .alias("functional_cookies", "functional")
+                    .alias("analytics", "statistics")
+                    .alias("ignored", "no-such-id")
+                    .alias("matomo", "ga")
+            } else {
+                CookiesPreferences::new()
+            };
+            let registry = registry();
+            let headers = http::HeaderMap::new();
+            let request = ConsentRequest::new(&headers, &registry);
+            proptest::prop_assert_eq!(
+                reader.read_one(&value, &request),
+                read_one_as_before(&reader, &value, &request)
+            );
+        }
     }
 }

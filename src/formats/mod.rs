@@ -43,6 +43,7 @@ mod cookiebot;
 mod cookies_preferences;
 mod cookieyes;
 mod django_cookie_consent;
+mod flat_json;
 mod js_object;
 pub(crate) mod json;
 mod klaro;

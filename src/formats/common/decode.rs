@@ -80,7 +80,7 @@ pub(crate) fn percent_decode_into<'b>(
 /// The byte the `%` at `value[i]` stands for and the length of its escape: `%XX`, or the
 /// `%` alone when two hexadecimal digits do not follow.
 #[inline]
-fn percent_escape(value: &[u8], i: usize) -> (u8, usize) {
+pub(crate) fn percent_escape(value: &[u8], i: usize) -> (u8, usize) {
     if let Some(&[h, l]) = value.get(i + 1..i + 3) {
         let (h, l) = (HEX[usize::from(h)], HEX[usize::from(l)]);
         if h != NOT_HEX && l != NOT_HEX {

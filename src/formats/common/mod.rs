@@ -3,10 +3,14 @@
 //! decoding and timestamps. Nothing here allocates on the request path.
 
 mod decode;
+mod resolved;
 mod time;
 
-pub(crate) use decode::{js_unescape_into, percent_decode_into, with_decoded};
+pub(crate) use decode::{js_unescape_into, percent_decode_into, percent_escape, with_decoded};
+pub(crate) use resolved::{Resolved, ResolvedGrants};
 pub(crate) use time::{civil_days, parse_iso8601_ms};
+
+use resolved::Text;
 
 use super::MAX_CONSENT_VALUE;
 use crate::category::CategoryId;
@@ -79,6 +83,34 @@ impl NameMap {
     /// What `name` stands for in `registry`, if anything.
     pub(crate) fn resolve(&self, name: &[u8], registry: &Registry) -> Option<ConsentKey> {
         self.resolve_with(name, registry, self.identity)
+    }
+
+    /// [`resolve`](Self::resolve), telling also which text `name` was: the text of an
+    /// explicit entry, or by identity the id's own text (no other text resolves to that id
+    /// by identity), so two names that resolve are the same text exactly when their
+    /// [`Resolved`]s are equal.
+    #[inline(always)]
+    pub(crate) fn resolve_exact(&self, name: &[u8], registry: &Registry) -> Option<Resolved> {
+        let by_identity = |key: ConsentKey| Resolved {
+            key,
+            text: Text::Id(key),
+        };
+        if self.entries.is_empty() && self.identity == Identity::Any {
+            return registry.consent_key(name).map(by_identity);
+        }
+        match self.entries.iter().position(|(k, _)| k.as_bytes() == name) {
+            Some(i) => {
+                let id = self.entries[i].1.as_deref()?;
+                let key = registry.consent_key(id.as_bytes())?;
+                Some(Resolved {
+                    key,
+                    text: Text::Entry(i),
+                })
+            }
+            None => self
+                .resolve_with(name, registry, self.identity)
+                .map(by_identity),
+        }
     }
 
     /// What `name` stands for in `registry`, reading a name with no entry as `identity`
@@ -199,13 +231,18 @@ impl Grants {
         for c in self.granted.difference(refused_or_vetoed).iter() {
             consent.grant_category(c);
         }
-        for s in self.services_granted.iter() {
-            if !self.services_vetoed.contains(s) {
-                consent.grant_service(s);
+        // Most values decide no service: skip walking the 256-bit sets then.
+        if !self.services_granted.is_empty() {
+            for s in self.services_granted.iter() {
+                if !self.services_vetoed.contains(s) {
+                    consent.grant_service(s);
+                }
             }
         }
-        for s in self.services_refused.iter() {
-            consent.refuse_service(s);
+        if !self.services_refused.is_empty() {
+            for s in self.services_refused.iter() {
+                consent.refuse_service(s);
+            }
         }
         consent
     }
@@ -219,14 +256,32 @@ pub(crate) const MAX_TRACKED_KEYS: usize = 64;
 #[derive(Debug, Clone, Copy)]
 struct Seen {
     hash: u64,
-    key: Option<ConsentKey>,
+    /// The key's id, [packed](pack_key) (all zero bytes for none, so that a fresh
+    /// [`Repeats`] is zeroed memory).
+    key: u16,
     repeated: bool,
     undecided: bool,
 }
 
+fn pack_key(key: Option<ConsentKey>) -> u16 {
+    match key {
+        None => 0,
+        Some(ConsentKey::Category(c)) => 1 + u16::from(c.0),
+        Some(ConsentKey::Service(s)) => 0x101 + u16::from(s.0),
+    }
+}
+
+fn unpack_key(key: u16) -> Option<ConsentKey> {
+    match key {
+        0 => None,
+        1..=0x100 => Some(ConsentKey::Category(CategoryId((key - 1) as u8))),
+        _ => Some(ConsentKey::Service(crate::ServiceId((key - 0x101) as u8))),
+    }
+}
+
 /// The keys of one consent value, to find a key given more than once. Keys are compared
-/// by a 64-bit FNV-1a hash of their decoded text: two different keys with one hash count
-/// as one key given twice, which can only narrow what is granted. Allocation-free.
+/// by a 64-bit hash of their decoded text ([`key_hash`]): two different keys with one hash
+/// count as one key given twice, which can only narrow what is granted. Allocation-free.
 #[derive(Debug, Clone)]
 pub(crate) struct Repeats {
     seen: [Seen; MAX_TRACKED_KEYS],
@@ -238,7 +293,7 @@ impl Repeats {
     pub(crate) const fn new() -> Self {
         const EMPTY: Seen = Seen {
             hash: 0,
-            key: None,
+            key: 0,
             repeated: false,
             undecided: false,
         };
@@ -258,11 +313,22 @@ impl Repeats {
         key: Option<ConsentKey>,
         decision: Option<bool>,
     ) -> bool {
-        let hash = fnv1a(text);
+        self.note_hash(key_hash(text), key, decision)
+    }
+
+    #[inline]
+    pub(super) fn note_hash(
+        &mut self,
+        hash: u64,
+        key: Option<ConsentKey>,
+        decision: Option<bool>,
+    ) -> bool {
         if let Some(seen) = self.seen[..self.len].iter_mut().find(|s| s.hash == hash) {
             seen.repeated = true;
             seen.undecided |= decision.is_none();
-            seen.key = seen.key.or(key);
+            if seen.key == 0 {
+                seen.key = pack_key(key);
+            }
             return true;
         }
         if self.len == MAX_TRACKED_KEYS {
@@ -271,7 +337,7 @@ impl Repeats {
         }
         self.seen[self.len] = Seen {
             hash,
-            key,
+            key: pack_key(key),
             repeated: false,
             undecided: decision.is_none(),
         };
@@ -285,18 +351,38 @@ impl Repeats {
     }
 
     /// The ids of keys given more than once, one occurrence of which decided nothing.
-    fn undecided_repeats(&self) -> impl Iterator<Item = ConsentKey> + '_ {
+    pub(super) fn undecided_repeats(&self) -> impl Iterator<Item = ConsentKey> + '_ {
         self.seen[..self.len]
             .iter()
             .filter(|s| s.repeated && s.undecided)
-            .filter_map(|s| s.key)
+            .filter_map(|s| unpack_key(s.key))
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// A 64-bit hash of a key's bytes, eight at a time: its length, then each word (the last
+/// one overlapping the one before, or the bytes one by one below eight) folded in by a
+/// 128-bit multiply, as foldhash does. Not keyed: a collision can only make [`Repeats`] read two keys as one
+/// key given twice, which narrows what is granted.
+fn key_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let fold = |h: u64, w: u64| {
+        let p = u128::from(h ^ w) * u128::from(K);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let n = bytes.len();
+    let mut h = fold(0x243f_6a88_85a3_08d3, n as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        h = fold(h, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    if !chunks.remainder().is_empty() {
+        let last = match bytes.last_chunk::<8>() {
+            Some(last) => u64::from_le_bytes(*last),
+            None => bytes.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
+        };
+        h = fold(h ^ 0x1357_9bdf_0246_8ace, last);
+    }
+    h
 }
 
 /// [`Grants`] read from flat `key → decision` entries (JSON members, `key:value` pairs,
@@ -516,6 +602,27 @@ mod tests {
             grants.record(format!("k{i}").as_bytes(), None, Some(true));
         }
         assert!(grants.finish().is_some());
+    }
+
+    #[test]
+    fn key_hashes_tell_near_keys_apart() {
+        // Every key of up to 24 bytes over a two-letter alphabet differing in one byte, and
+        // keys differing only in length or by a zero byte, hash differently.
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=24 {
+            let base = vec![b'a'; len];
+            for i in 0..len {
+                let mut k = base.clone();
+                k[i] = b'b';
+                keys.push(k);
+            }
+            keys.push(base.clone());
+            keys.push([&base[..], b"\0"].concat());
+        }
+        let mut hashes: Vec<u64> = keys.iter().map(|k| key_hash(k)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), keys.len());
     }
 
     #[test]
