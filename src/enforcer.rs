@@ -34,8 +34,8 @@ pub struct Enforcer {
     registry: Registry,
     reader: Box<dyn ReadConsent>,
     reader_type: &'static str,
-    // `ReadConsent::reads_cookies_only`: a request without `Cookie` is undecided unread.
-    reader_cookies_only: bool,
+    // `ReadConsent::reads_only_consent_cookies`: a request without `Cookie` is undecided unread.
+    reader_only_consent_cookies: bool,
     consent_cookies: Vec<Box<[u8]>>,
     pub(crate) unknown: UnknownPolicy,
     report_only: bool,
@@ -186,11 +186,12 @@ impl Enforcer {
     }
 
     fn read_with(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut consent = if self.reader_cookies_only && !request.headers().contains_key(COOKIE) {
-            Consent::undecided()
-        } else {
-            self.reader.read_consent(request)
-        };
+        let mut consent =
+            if self.reader_only_consent_cookies && !request.headers().contains_key(COOKIE) {
+                Consent::undecided()
+            } else {
+                self.reader.read_consent(request)
+            };
         if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, request.now()) {
             consent = Consent::undecided();
         }
@@ -226,6 +227,12 @@ impl Enforcer {
             return Verdict::new(true, Reason::ConsentCookie, None);
         }
         self.registry.judge(cookie_name, consent, self.unknown)
+    }
+
+    /// Whether the reader reads nothing but one consent cookie
+    /// ([`ReadConsent::reads_only_consent_cookies`] with a single name).
+    pub(crate) fn reads_single_consent_cookie(&self) -> bool {
+        self.reader_only_consent_cookies && self.consent_cookies.len() == 1
     }
 
     /// Whether `cookie_name` is one the reader reads consent from.
@@ -757,7 +764,7 @@ impl Builder {
         let withdrawal = self.withdrawal.for_registry(&self.registry);
         Ok(Enforcer {
             registry: self.registry,
-            reader_cookies_only: self.reader.reads_cookies_only(),
+            reader_only_consent_cookies: self.reader.reads_only_consent_cookies(),
             reader: self.reader,
             reader_type: self.reader_type,
             consent_cookies,

@@ -101,20 +101,30 @@ pub trait ReadConsent: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Whether this reader looks at nothing but the request's `Cookie` fields
-    /// ([`ConsentRequest::cookies`]), and so reads a request without any `Cookie` field as
-    /// [`Consent::undecided`]. When `true`, the layer does not call the reader for such a
-    /// request (most requests of a first visit, and every request of a client that never
-    /// stores cookies). Called once, when the layer is built. Default: `false`, the reader
-    /// is always called. Every reader of this crate returns `true`.
+    /// Whether this reader reads nothing but the request's cookies named by
+    /// [`consent_cookie_names`](Self::consent_cookie_names) (through
+    /// [`ConsentRequest::cookies`]): no other cookie, no other header. Called once, when the
+    /// layer is built. Default: `false`. When `true`, the layer:
+    ///
+    /// - does not call the reader for a request without any `Cookie` field, which it reads as
+    ///   [`Consent::undecided`] (most requests of a first visit, and every request of a client
+    ///   that never stores cookies);
+    /// - when the reader names a single consent cookie, does not keep the request's `Cookie`
+    ///   fields to read again the consent a response records: the response's consent cookie
+    ///   replaces the only one the reader reads.
+    ///
+    /// Every reader of this crate returns `true`, except
+    /// [`Complianz`](crate::formats::Complianz) (it also reads `cmplz_<category id>` cookies
+    /// that it cannot name before it sees the registry); [`FirstDecided`](crate::formats::FirstDecided)
+    /// returns `true` when all its readers do.
     ///
     /// ```
     /// use tower_cookie_consent::ReadConsent;
     /// use tower_cookie_consent::formats::CookiesPreferences;
     ///
-    /// assert!(CookiesPreferences::new().reads_cookies_only());
+    /// assert!(CookiesPreferences::new().reads_only_consent_cookies());
     /// ```
-    fn reads_cookies_only(&self) -> bool {
+    fn reads_only_consent_cookies(&self) -> bool {
         false
     }
 }

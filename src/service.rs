@@ -94,7 +94,12 @@ where
         let withdrawal = (!deletions.is_empty()).then(|| {
             Box::new(Pending {
                 deletions,
-                cookie: Fields::of(req.headers().get_all(COOKIE)),
+                // Not needed when the reader reads one consent cookie only: the consent a
+                // response records then depends on that cookie alone.
+                cookie: match self.enforcer.reads_single_consent_cookie() {
+                    true => Fields::default(),
+                    false => Fields::of(req.headers().get_all(COOKIE)),
+                },
                 // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
                 gpc: match consent.gpc_applied() {
                     true => Fields::of(req.headers().get_all(SEC_GPC)),

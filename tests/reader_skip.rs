@@ -1,4 +1,4 @@
-//! `ReadConsent::reads_cookies_only`: the layer skips a cookies-only reader on a request
+//! `ReadConsent::reads_only_consent_cookies`: the layer skips such a reader on a request
 //! without any `Cookie` field, and still calls every other reader.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +11,8 @@ use tower_cookie_consent::formats::{
     OneTrust, Tarteaucitron, Tcf, VanillaCookieConsent,
 };
 use tower_cookie_consent::{
-    Consent, ConsentRequest, ConsentState, CookieConsentLayer, Enforcer, ReadConsent, Registry,
+    Category, Consent, ConsentRequest, ConsentState, CookieConsentLayer, Enforcer, ReadConsent,
+    Registry,
 };
 
 fn registry() -> Registry {
@@ -30,7 +31,6 @@ fn builtin() -> Vec<(&'static str, Box<dyn ReadConsent>)> {
         ),
         ("Tarteaucitron", Box::new(Tarteaucitron::new())),
         ("CookieYes", Box::new(CookieYes::new())),
-        ("Complianz", Box::new(Complianz::new())),
         ("DjangoCookieConsent", Box::new(DjangoCookieConsent::new())),
         ("Tcf", Box::new(Tcf::new())),
         (
@@ -49,11 +49,11 @@ fn no_cookie() -> HeaderMap {
 }
 
 #[test]
-fn every_builtin_reader_reads_cookies_only_and_finds_no_decision_without_cookie() {
+fn every_builtin_reader_reads_only_consent_cookies_and_finds_no_decision_without_cookie() {
     let registry = registry();
     let headers = no_cookie();
     for (name, reader) in builtin() {
-        assert!(reader.reads_cookies_only(), "{name}");
+        assert!(reader.reads_only_consent_cookies(), "{name}");
         // What the layer assumes when it skips the reader.
         let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
         assert_eq!(consent, Consent::undecided(), "{name}");
@@ -61,13 +61,36 @@ fn every_builtin_reader_reads_cookies_only_and_finds_no_decision_without_cookie(
 }
 
 #[test]
-fn first_decided_reads_cookies_only_when_every_reader_does() {
+fn complianz_reads_cookies_it_cannot_name() {
+    // `cmplz_social` resolves to the registry's own `social` category without being mapped,
+    // so its name is not among the consent cookie-names the reader gives.
+    let registry = Registry::builder()
+        .default_categories()
+        .category(Category::new("social"))
+        .build()
+        .unwrap();
+    let reader = Complianz::new();
+    assert!(!reader.reads_only_consent_cookies());
+    assert!(!reader
+        .consent_cookie_names()
+        .contains(&"cmplz_social".to_owned()));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        COOKIE,
+        HeaderValue::from_static("cmplz_social=allow; cmplz_banner-status=dismissed"),
+    );
+    let consent = reader.read_consent(&ConsentRequest::new(&headers, &registry));
+    assert!(consent.is_category_granted(registry.category_id("social").unwrap()));
+}
+
+#[test]
+fn first_decided_reads_only_consent_cookies_when_every_reader_does() {
     let staff = |_: &ConsentRequest<'_>| Consent::undecided();
-    assert!(FirstDecided::new().reads_cookies_only());
+    assert!(FirstDecided::new().reads_only_consent_cookies());
     assert!(!FirstDecided::new()
         .with(CookiesPreferences::new())
         .with(staff)
-        .reads_cookies_only());
+        .reads_only_consent_cookies());
 }
 
 /// A reader that counts its calls and grants everything behind `x-staff: 1`.
@@ -90,7 +113,7 @@ impl ReadConsent for Counting {
         }
     }
 
-    fn reads_cookies_only(&self) -> bool {
+    fn reads_only_consent_cookies(&self) -> bool {
         self.cookies_only
     }
 }

@@ -1096,3 +1096,39 @@ async fn the_last_consent_cookie_of_the_response_is_the_one_read() {
         ["_ga", "_fbp"]
     );
 }
+
+/// OneTrust keeps the choice in two cookies: a response that renews `OptanonConsent` alone is
+/// read with the request's `OptanonAlertBoxClosed` (the request's `Cookie` field is kept for
+/// a reader of several consent cookies).
+#[tokio::test]
+async fn a_consent_recorded_in_one_of_two_cookies_is_read_with_the_other() {
+    use tower_cookie_consent::formats::OneTrust;
+    const CLOSED: &str = "OptanonAlertBoxClosed=2025-01-06T09:00:00.000Z";
+    const REFUSING: &str =
+        "OptanonConsent=groups=C0001%3A1%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false";
+    const GRANTING: &str =
+        "OptanonConsent=groups=C0001%3A1%2CC0002%3A1%2CC0004%3A1&AwaitingReconsent=false; Path=/";
+    let layer = layer(|b| b.reader(OneTrust::new()).max_consent_age(None));
+    let deleted = |headers: &HeaderMap| -> Vec<String> {
+        set_cookies(headers)
+            .into_iter()
+            .filter(|v| v.contains("Max-Age=0"))
+            .map(|v| v.split('=').next().unwrap().to_owned())
+            .collect()
+    };
+    // The stored choice refuses statistics and marketing: both cookies are deleted.
+    let req = request(
+        "localhost",
+        &[&format!("{CLOSED}; {REFUSING}; _ga=1; _fbp=2")],
+    );
+    let headers = run_with(&layer, req, &[], &[], Seen::default()).await;
+    assert_eq!(deleted(&headers), ["_ga", "_fbp"]);
+    // The response records a choice granting both: the next request carries the new
+    // `OptanonConsent` and the stored `OptanonAlertBoxClosed`, so nothing is deleted.
+    let req = request(
+        "localhost",
+        &[&format!("{CLOSED}; {REFUSING}; _ga=1; _fbp=2")],
+    );
+    let headers = run_with(&layer, req, &[GRANTING], &[], Seen::default()).await;
+    assert!(deleted(&headers).is_empty(), "{:?}", set_cookies(&headers));
+}

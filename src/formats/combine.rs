@@ -113,10 +113,10 @@ impl ReadConsent for FirstDecided {
     }
 
     /// `true` when every reader reads cookies only (and with no reader at all).
-    fn reads_cookies_only(&self) -> bool {
+    fn reads_only_consent_cookies(&self) -> bool {
         self.readers
             .iter()
-            .all(|(reader, _)| reader.reads_cookies_only())
+            .all(|(reader, _)| reader.reads_only_consent_cookies())
     }
 }
 

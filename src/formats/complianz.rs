@@ -208,8 +208,11 @@ impl ReadConsent for Complianz {
             .collect()
     }
 
-    fn reads_cookies_only(&self) -> bool {
-        true
+    /// `false`: a `cmplz_<category id>` cookie is read even when the map does not name it, so
+    /// [`consent_cookie_names`](ReadConsent::consent_cookie_names) cannot list every cookie
+    /// read.
+    fn reads_only_consent_cookies(&self) -> bool {
+        false
     }
 }
 

@@ -278,7 +278,7 @@ impl ReadConsent for OneTrust {
         ]
     }
 
-    fn reads_cookies_only(&self) -> bool {
+    fn reads_only_consent_cookies(&self) -> bool {
         true
     }
 }

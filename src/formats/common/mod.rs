@@ -485,7 +485,7 @@ macro_rules! single_cookie_reader {
                 vec![self.cookie_name.as_str().to_owned()]
             }
 
-            fn reads_cookies_only(&self) -> bool {
+            fn reads_only_consent_cookies(&self) -> bool {
                 true
             }
         }
