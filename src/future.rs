@@ -22,17 +22,18 @@ pin_project! {
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
-        // `None` unless the request carries cookies to delete.
-        // Boxed: the future of a request without deletions stays small.
-        withdrawal: Option<Box<Pending>>,
+        // The deletions the response must carry (empty: no allocation).
+        deletions: Vec<HeaderValue>,
+        // The request fields the consent a response records is read with, kept only with
+        // deletions, and only when they matter. Boxed: the future stays small.
+        fields: Option<Box<RequestFields>>,
     }
 }
 
-/// The deletions a response must carry, and the request's `Cookie` and `Sec-GPC` fields
-/// (read again if the response records a consent).
+/// The request's `Cookie` and `Sec-GPC` fields, read again if the response records a
+/// consent.
 #[derive(Debug, Default)]
-pub(crate) struct Pending {
-    pub(crate) deletions: Vec<HeaderValue>,
+pub(crate) struct RequestFields {
     pub(crate) cookie: Fields,
     pub(crate) gpc: Fields,
 }
@@ -42,13 +43,15 @@ impl<F> ResponseFuture<F> {
         inner: F,
         enforcer: Arc<Enforcer>,
         consent: Consent,
-        withdrawal: Option<Box<Pending>>,
+        deletions: Vec<HeaderValue>,
+        fields: Option<Box<RequestFields>>,
     ) -> Self {
         Self {
             inner,
             enforcer,
             consent,
-            withdrawal,
+            deletions,
+            fields,
         }
     }
 }
@@ -71,19 +74,19 @@ where
         let summary = this
             .enforcer
             .filter_with(headers, this.consent, &extensions);
-        if summary.judged == 0 && this.withdrawal.is_none() {
+        if summary.judged == 0 && this.deletions.is_empty() {
             // No `Set-Cookie` and no deletion pending: nothing to append or report.
             *response.extensions_mut() = extensions;
             return Poll::Ready(Ok(response));
         }
         let events = Some((&*this.consent, &extensions));
-        let pending = this.withdrawal.take().map(|p| *p).unwrap_or_default();
+        let fields = this.fields.take().map(|f| *f).unwrap_or_default();
         this.enforcer.finish_response_with(
             headers,
             &summary,
-            pending.deletions,
-            &pending.cookie,
-            &pending.gpc,
+            std::mem::take(this.deletions),
+            &fields.cookie,
+            &fields.gpc,
             events,
         );
         *response.extensions_mut() = extensions;

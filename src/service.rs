@@ -7,7 +7,7 @@ use tower_service::Service;
 
 use crate::decision::ConsentDecision;
 use crate::enforcer::{Enforcer, SEC_GPC};
-use crate::future::{Pending, ResponseFuture};
+use crate::future::{RequestFields, ResponseFuture};
 use crate::withdrawal::Fields;
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
@@ -90,18 +90,18 @@ where
         } else {
             Vec::new()
         };
-        // Withdrawal needs the request's cookies again when the response records a consent.
-        let withdrawal = (!deletions.is_empty()).then(|| {
-            Box::new(Pending {
-                deletions,
-                // Not needed when the reader reads one consent cookie only: the consent a
-                // response records then depends on that cookie alone.
-                cookie: match self.enforcer.reads_single_consent_cookie() {
-                    true => Fields::default(),
-                    false => Fields::of(req.headers().get_all(COOKIE)),
+        // Withdrawal needs the request's cookies again when the response records a consent,
+        // unless the reader reads one consent cookie only (the response's then decides).
+        // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
+        let keep_cookie = !deletions.is_empty() && !self.enforcer.reads_single_consent_cookie();
+        let keep_gpc = !deletions.is_empty() && consent.gpc_applied();
+        let fields = (keep_cookie || keep_gpc).then(|| {
+            Box::new(RequestFields {
+                cookie: match keep_cookie {
+                    true => Fields::of(req.headers().get_all(COOKIE)),
+                    false => Fields::default(),
                 },
-                // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
-                gpc: match consent.gpc_applied() {
+                gpc: match keep_gpc {
                     true => Fields::of(req.headers().get_all(SEC_GPC)),
                     false => Fields::default(),
                 },
@@ -119,7 +119,8 @@ where
             self.inner.call(req),
             self.enforcer.clone(),
             consent,
-            withdrawal,
+            deletions,
+            fields,
         )
     }
 }

@@ -34,11 +34,11 @@ const DECISION_INSERT_ALLOCATIONS: u64 = 3;
 const REMOVAL_ALLOCATIONS: u64 = 0;
 
 /// Allocations added by withdrawal (on by default) for one stored refused cookie: the list
-/// of deletions (1) and the box keeping them with the request's `Cookie` field (1; one field
-/// is kept inline), read again if the response records a consent. The deletion itself (an
-/// exact declaration, host-only) was built with the layer and is shared, not allocated
-/// (measured with http 1.5; the response map had room for the deletion and `Vary`).
-const WITHDRAWAL_ALLOCATIONS: u64 = 2;
+/// of deletions (1). The deletion itself (an exact declaration, host-only) was built with the
+/// layer and is shared; the request's `Cookie` field is not kept, since the reader reads one
+/// consent cookie only (measured with http 1.5; the response map had room for the deletion
+/// and `Vary`).
+const WITHDRAWAL_ALLOCATIONS: u64 = 1;
 
 fn registry() -> Registry {
     Registry::builder()
