@@ -34,6 +34,28 @@ pub(crate) struct Sketch {
     head_lens: u8,
     /// A pattern starting with a wildcard may match any name.
     any: bool,
+    /// The first byte of every exact name and head of one byte, a bit per byte value.
+    starts1: [u64; 4],
+    /// The first two bytes of every longer exact name and head, a bit per [`start_hash`]:
+    /// the first test on a name, which rules out most names for a few instructions.
+    starts2: [u64; 4],
+}
+
+/// The bit of a name's first two bytes in [`Sketch::starts2`].
+#[inline]
+fn start_hash(a: u8, b: u8) -> usize {
+    ((u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> 24) as usize
+}
+
+/// Sets bit `bit` of a 256-bit set.
+fn set_bit(set: &mut [u64; 4], bit: usize) {
+    set[bit >> 6] |= 1 << (bit & 63);
+}
+
+/// Whether bit `bit` of a 256-bit set is set.
+#[inline]
+fn has_bit(set: &[u64; 4], bit: usize) -> bool {
+    set[bit >> 6] & (1 << (bit & 63)) != 0
 }
 
 /// The longest head kept of a prefix or pattern, in bytes: seven bytes and the length fill
@@ -42,8 +64,18 @@ pub(crate) struct Sketch {
 const HEAD: usize = 7;
 
 impl Sketch {
-    fn add_exact(&mut self, hash: u64) {
-        set(&mut self.exact, hash);
+    fn add_exact(&mut self, name: &[u8]) {
+        set(&mut self.exact, exact_hash(name, first_word(name)));
+        self.add_start(name);
+    }
+
+    /// Records the first bytes of a non-empty exact name or head.
+    fn add_start(&mut self, start: &[u8]) {
+        match start {
+            [a, b, ..] => set_bit(&mut self.starts2, start_hash(*a, *b)),
+            [a] => set_bit(&mut self.starts1, usize::from(*a)),
+            [] => {}
+        }
     }
 
     /// Adds a prefix, or a pattern's bytes before its first wildcard (`head`).
@@ -54,6 +86,7 @@ impl Sketch {
         } else {
             set(&mut self.heads, head_hash(first_word(head), head.len()));
             self.head_lens |= 1 << head.len();
+            self.add_start(head);
         }
     }
 
@@ -66,6 +99,12 @@ impl Sketch {
         }
         self.head_lens |= other.head_lens;
         self.any |= other.any;
+        for (a, b) in self.starts1.iter_mut().zip(other.starts1) {
+            *a |= b;
+        }
+        for (a, b) in self.starts2.iter_mut().zip(other.starts2) {
+            *a |= b;
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -161,10 +200,7 @@ impl RefusableIndex {
             let (category, service) = registry.classify(i);
             let mut sketch = Sketch::default();
             match declaration.matcher() {
-                Match::Exact(name) => {
-                    let name = name.as_bytes();
-                    sketch.add_exact(exact_hash(name, first_word(name)));
-                }
+                Match::Exact(name) => sketch.add_exact(name.as_bytes()),
                 Match::Prefix(prefix) => sketch.add_head(prefix.as_bytes()),
                 Match::Pattern(glob) => {
                     let glob = glob.as_bytes();
@@ -222,6 +258,15 @@ impl Refusable {
         }
         if sketch.any {
             return true;
+        }
+        // Every declaration that can match starts with the name's first byte, or its first
+        // two.
+        let start = match name {
+            [a, b, ..] => has_bit(&sketch.starts2, start_hash(*a, *b)),
+            _ => false,
+        };
+        if !start && !has_bit(&sketch.starts1, usize::from(name[0])) {
+            return false;
         }
         // A prefix or pattern match starts with the declaration's head.
         // Only the lengths some head has, up to the name's.
