@@ -320,7 +320,7 @@ pub(crate) fn trim_wsp(s: &[u8]) -> &[u8] {
 
 /// Removes leading SP and HTAB.
 #[inline]
-fn trim_wsp_start(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_wsp_start(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }
@@ -329,7 +329,7 @@ fn trim_wsp_start(mut s: &[u8]) -> &[u8] {
 
 /// Removes trailing SP and HTAB.
 #[inline]
-fn trim_wsp_end(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_wsp_end(mut s: &[u8]) -> &[u8] {
     while let [rest @ .., b' ' | b'\t'] = s {
         s = rest;
     }

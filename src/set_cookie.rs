@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::cookie_header::trim_wsp;
+use crate::cookie_header::{trim_wsp, trim_wsp_end, trim_wsp_start};
 use crate::formats::common::civil_days;
 
 /// The longest name + value a browser stores, in bytes (RFC 6265bis §5.6 step 6).
@@ -134,32 +134,36 @@ pub fn is_deletion(attributes: &[u8], now: SystemTime) -> bool {
 
 /// [`is_deletion`], reading the time (`now`) only when an `Expires` attribute decides.
 pub(crate) fn is_deletion_at(attributes: &[u8], now: impl FnOnce() -> SystemTime) -> bool {
-    // Both deciding attribute names hold an `x` (`max-age`, `expires`): without one, no
-    // attribute can make a deletion.
-    if crate::swar::find_byte2(b'x', b'X', attributes).is_none() {
-        return false;
-    }
-    // The last value of each attribute; parsed once, after the scan.
+    // Both deciding attribute-names hold an `x` (`max-age`, `expires`): each `x` is tried as
+    // the `x` of one, which must then be a whole attribute-name (only SP and HTAB between it
+    // and the `;` before it, and between it and its `=`, `;` or the end). Values cannot hold
+    // `;`, so an `x` in a value never passes.
     let mut max_age: Option<&[u8]> = None;
     let mut expires: Option<&[u8]> = None;
-    let mut rest = Some(attributes);
-    while let Some(r) = rest {
-        // Attributes are short: eight bytes at a time beats `memchr`'s set-up here.
-        let i = crate::swar::find(r, |w| crate::swar::eq(w, b';'), |b| b == b';');
-        let av = &r[..i];
-        rest = r.get(i + 1..);
-        // Only `Max-Age` and `Expires` matter: skip the others by their first letter.
-        let first = av.iter().find(|&&b| b != b' ' && b != b'\t');
-        if !first.is_some_and(|&b| matches!(b | 0x20, b'm' | b'e')) {
+    let mut from = 0;
+    while let Some(found) = attributes
+        .get(from..)
+        .and_then(|rest| crate::swar::find_byte2(b'x', b'X', rest))
+    {
+        let x = from + found;
+        from = x + 1;
+        let (start, end, slot) = if x >= 2 && is_name_at(attributes, x - 2, b"max-age") {
+            (x - 2, x + 5, &mut max_age)
+        } else if x >= 1 && is_name_at(attributes, x - 1, b"expires") {
+            (x - 1, x + 6, &mut expires)
+        } else {
+            continue;
+        };
+        let before = trim_wsp_end(&attributes[..start]);
+        if !(before.is_empty() || before.ends_with(b";")) {
             continue;
         }
-        let (name, value) = match av.iter().position(|&b| b == b'=') {
-            Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
-            None => (trim_wsp(av), &av[av.len()..]),
-        };
-        let slot = match name.len() {
-            7 if name.eq_ignore_ascii_case(b"max-age") => &mut max_age,
-            7 if name.eq_ignore_ascii_case(b"expires") => &mut expires,
+        let value = match trim_wsp_start(&attributes[end..]) {
+            [b'=', value @ ..] => {
+                let stop = crate::swar::find(value, |w| crate::swar::eq(w, b';'), |b| b == b';');
+                trim_wsp(&value[..stop])
+            }
+            [b';', ..] | [] => &[][..],
             _ => continue,
         };
         if value.len() > MAX_ATTRIBUTE_VALUE {
@@ -178,6 +182,14 @@ pub(crate) fn is_deletion_at(attributes: &[u8], now: impl FnOnce() -> SystemTime
         }),
         (None, None) => false,
     }
+}
+
+/// Whether `bytes` holds `name` (lowercase ASCII), in any case, at `at`.
+#[inline]
+fn is_name_at(bytes: &[u8], at: usize, name: &[u8]) -> bool {
+    bytes
+        .get(at..at + name.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(name))
 }
 
 /// A cookie-date (§5.1.1) only when every token is one that all browsers read alike: a
@@ -561,6 +573,107 @@ mod tests {
 #[cfg(test)]
 mod control_tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The attribute loop `is_deletion_at` replaced: every attribute split at its `;`, the
+    /// last `Max-Age` and `Expires` kept.
+    fn is_deletion_at_reference(attributes: &[u8], now: impl FnOnce() -> SystemTime) -> bool {
+        // Both deciding attribute names hold an `x` (`max-age`, `expires`): without one, no
+        // attribute can make a deletion.
+        if crate::swar::find_byte2(b'x', b'X', attributes).is_none() {
+            return false;
+        }
+        // The last value of each attribute; parsed once, after the scan.
+        let mut max_age: Option<&[u8]> = None;
+        let mut expires: Option<&[u8]> = None;
+        let mut rest = Some(attributes);
+        while let Some(r) = rest {
+            // Attributes are short: eight bytes at a time beats `memchr`'s set-up here.
+            let i = crate::swar::find(r, |w| crate::swar::eq(w, b';'), |b| b == b';');
+            let av = &r[..i];
+            rest = r.get(i + 1..);
+            // Only `Max-Age` and `Expires` matter: skip the others by their first letter.
+            let first = av.iter().find(|&&b| b != b' ' && b != b'\t');
+            if !first.is_some_and(|&b| matches!(b | 0x20, b'm' | b'e')) {
+                continue;
+            }
+            let (name, value) = match av.iter().position(|&b| b == b'=') {
+                Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
+                None => (trim_wsp(av), &av[av.len()..]),
+            };
+            let slot = match name.len() {
+                7 if name.eq_ignore_ascii_case(b"max-age") => &mut max_age,
+                7 if name.eq_ignore_ascii_case(b"expires") => &mut expires,
+                _ => continue,
+            };
+            if value.len() > MAX_ATTRIBUTE_VALUE {
+                return false;
+            }
+            *slot = Some(value);
+        }
+        match (max_age, expires) {
+            (Some(last), _) => parse_max_age(last) == Some(true),
+            (None, Some(last)) => parse_plain_cookie_date(last).is_some_and(|t| {
+                let now = match now().duration_since(UNIX_EPOCH) {
+                    Ok(d) => d.as_secs() as i64,
+                    Err(_) => 0,
+                };
+                t < now
+            }),
+            (None, None) => false,
+        }
+    }
+
+    /// Attribute strings biased towards the deciding names, their look-alikes and the
+    /// separators.
+    fn attributes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"; ".to_vec()),
+            Just(b";".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"Max-Age".to_vec()),
+            Just(b"max-age".to_vec()),
+            Just(b"MAX-AGE".to_vec()),
+            Just(b"Expires".to_vec()),
+            Just(b"eXpIrEs".to_vec()),
+            Just(b"ax-age".to_vec()),
+            Just(b"xpires".to_vec()),
+            Just(b"x".to_vec()),
+            Just(b"X".to_vec()),
+            Just(b"0".to_vec()),
+            Just(b"-1".to_vec()),
+            Just(b"12".to_vec()),
+            Just(b"Thu, 01 Jan 1970 00:00:00 GMT".to_vec()),
+            Just(b"Tue, 22 Jun 2027 10:00:00 GMT".to_vec()),
+            Just(b"; Max-Age=0".to_vec()),
+            Just(b"; Max-Age".to_vec()),
+            Just(b"; Max-Age=".to_vec()),
+            Just(b"; Expires".to_vec()),
+            Just(b"; expires=Thu, 01 Jan 1970 00:00:00 GMT".to_vec()),
+            Just(b"Path=/".to_vec()),
+            Just(b"Domain=.example.com".to_vec()),
+            Just(vec![b'9'; 1100]),
+            any::<u8>().prop_map(|b| vec![b]),
+        ];
+        prop::collection::vec(piece, 0..14).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Anchoring the search on each `x` finds what splitting every attribute found.
+        #[test]
+        fn is_deletion_at_agrees_with_the_attribute_loop(attributes in attributes()) {
+            let now = || UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+            prop_assert_eq!(
+                is_deletion_at(&attributes, now),
+                is_deletion_at_reference(&attributes, now),
+                "{:?}", String::from_utf8_lossy(&attributes)
+            );
+        }
+    }
 
     #[test]
     fn a_control_byte_anywhere_makes_the_string_ignored_but_htab_does_not() {
