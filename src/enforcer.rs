@@ -174,7 +174,10 @@ impl Enforcer {
     /// [`MAX_CLOCK_SKEW`] in the future, or recorded under a registry revision other than the
     /// current one, counts as [undecided](ConsentState::Undecided); a
     /// `Sec-GPC: 1` header (when GPC is on) switches off the categories marked
-    /// [sale or sharing](Category::sale_or_sharing).
+    /// [sale or sharing](Category::sale_or_sharing). A reader that
+    /// [reads only its consent cookies](ReadConsent::reads_only_consent_cookies) is not called
+    /// when `headers` hold no `Cookie` field: the consent is then undecided (GPC still
+    /// applies).
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
         // The clock is read only when a consent's freshness must be checked.
         self.read_with(&ConsentRequest::new(headers, &self.registry))

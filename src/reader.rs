@@ -104,14 +104,20 @@ pub trait ReadConsent: Send + Sync + 'static {
     /// Whether this reader reads nothing but the request's cookies named by
     /// [`consent_cookie_names`](Self::consent_cookie_names) (through
     /// [`ConsentRequest::cookies`]): no other cookie, no other header. Called once, when the
-    /// layer is built. Default: `false`. When `true`, the layer:
+    /// [`Enforcer`](crate::Enforcer) (and so the layer) is built. Default: `false`. When
+    /// `true`:
     ///
-    /// - does not call the reader for a request without any `Cookie` field, which it reads as
-    ///   [`Consent::undecided`] (most requests of a first visit, and every request of a client
-    ///   that never stores cookies);
-    /// - when the reader names a single consent cookie, does not keep the request's `Cookie`
-    ///   fields to read again the consent a response records: the response's consent cookie
-    ///   replaces the only one the reader reads.
+    /// - the enforcer does not call the reader for a request without any `Cookie` field, which
+    ///   it reads as [`Consent::undecided`] (most requests of a first visit, and every request
+    ///   of a client that never stores cookies); this holds for
+    ///   [`Enforcer::read_consent`](crate::Enforcer::read_consent) and
+    ///   [`read_consent_at`](crate::Enforcer::read_consent_at) called directly too;
+    /// - when the reader names a single consent cookie, the layer does not keep the request's
+    ///   `Cookie` fields to read again the consent a response records: that consent is read
+    ///   from the consent cookie the response sets alone. (Either way, a copy of the consent
+    ///   cookie the browser may hold under another `Domain` or `Path` is not considered: the
+    ///   next request reads the narrowest of its copies, so a deletion dropped for it comes
+    ///   one response later.)
     ///
     /// Every reader of this crate returns `true`, except
     /// [`Complianz`](crate::formats::Complianz) (it also reads `cmplz_<category id>` cookies
