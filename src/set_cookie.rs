@@ -171,6 +171,16 @@ pub(crate) fn is_deletion_at(attributes: &[u8], now: impl FnOnce() -> SystemTime
         }
         *slot = Some(value);
     }
+    decides_deletion(max_age, expires, now)
+}
+
+/// Whether the last `Max-Age` value, else the last `Expires` value, of a set-cookie-string
+/// makes it a deletion (reading the time only for `Expires`).
+fn decides_deletion(
+    max_age: Option<&[u8]>,
+    expires: Option<&[u8]>,
+    now: impl FnOnce() -> SystemTime,
+) -> bool {
     match (max_age, expires) {
         (Some(last), _) => parse_max_age(last) == Some(true),
         (None, Some(last)) => parse_plain_cookie_date(last).is_some_and(|t| {
@@ -611,17 +621,7 @@ mod control_tests {
             }
             *slot = Some(value);
         }
-        match (max_age, expires) {
-            (Some(last), _) => parse_max_age(last) == Some(true),
-            (None, Some(last)) => parse_plain_cookie_date(last).is_some_and(|t| {
-                let now = match now().duration_since(UNIX_EPOCH) {
-                    Ok(d) => d.as_secs() as i64,
-                    Err(_) => 0,
-                };
-                t < now
-            }),
-            (None, None) => false,
-        }
+        decides_deletion(max_age, expires, now)
     }
 
     /// Attribute strings biased towards the deciding names, their look-alikes and the

@@ -285,10 +285,6 @@ pub(super) fn push_deletions(
     let host_prefix = has_prefix(name, b"__Host-");
     let partitioned = declaration.is_some_and(Declaration::is_partitioned);
     let secure = host_prefix || partitioned || has_prefix(name, b"__Secure-");
-    if let (Some(built), true) = (host_only, host_prefix) {
-        out.extend(built.iter().take(max.saturating_sub(out.len())).cloned());
-        return;
-    }
     let push = |out: &mut Vec<HeaderValue>, domain: Option<&str>, path: &str| {
         if out.len() < max {
             if let Some(value) = deletion(name, domain, path, secure, partitioned) {
@@ -296,26 +292,27 @@ pub(super) fn push_deletions(
             }
         }
     };
-    if host_prefix {
-        push(out, None, "/");
-        return;
-    }
+    // A `__Host-` cookie lives at `/`, host-only; others at `/` and their declared path.
     let declared_path = declaration
         .and_then(Declaration::path_attr)
-        .filter(|p| *p != "/" && valid_path(p));
+        .filter(|p| !host_prefix && *p != "/" && valid_path(p));
     let paths = std::iter::once("/").chain(declared_path);
+    // The host-only scopes: the deletions built with the layer, else written here.
+    let push_host_only = |out: &mut Vec<HeaderValue>| match host_only {
+        Some(built) => out.extend(built.iter().take(max.saturating_sub(out.len())).cloned()),
+        None => paths.clone().for_each(|path| push(out, None, path)),
+    };
+    if host_prefix {
+        push_host_only(out);
+        return;
+    }
     match declaration
         .and_then(Declaration::domain_attr)
         .and_then(|d| host.declared(d))
     {
         Some(domain) => paths.for_each(|path| push(out, Some(&domain), path)),
         None => {
-            match host_only {
-                Some(built) => {
-                    out.extend(built.iter().take(max.saturating_sub(out.len())).cloned());
-                }
-                None => paths.clone().for_each(|path| push(out, None, path)),
-            }
+            push_host_only(out);
             for domain in host.domains() {
                 for path in paths.clone() {
                     push(out, Some(domain), path);

@@ -173,6 +173,16 @@ pub(crate) struct Grants {
 }
 
 impl Grants {
+    /// Nothing recorded (`Default::default`, usable in `const` constructors).
+    pub(crate) const EMPTY: Self = Self {
+        granted: CategorySet::EMPTY,
+        refused: CategorySet::EMPTY,
+        vetoed: CategorySet::EMPTY,
+        services_granted: ServiceSet::EMPTY,
+        services_refused: ServiceSet::EMPTY,
+        services_vetoed: ServiceSet::EMPTY,
+    };
+
     /// Records a grant (`yes`) or a refusal of `key`; `None` (a name that stands for
     /// nothing in the registry) records nothing.
     pub(crate) fn record(&mut self, key: Option<ConsentKey>, yes: bool) {
@@ -401,14 +411,7 @@ pub(crate) struct KeyedGrants {
 impl KeyedGrants {
     pub(crate) const fn new() -> Self {
         Self {
-            grants: Grants {
-                granted: CategorySet::EMPTY,
-                refused: CategorySet::EMPTY,
-                vetoed: CategorySet::EMPTY,
-                services_granted: ServiceSet::EMPTY,
-                services_refused: ServiceSet::EMPTY,
-                services_vetoed: ServiceSet::EMPTY,
-            },
+            grants: Grants::EMPTY,
             repeats: Repeats::new(),
         }
     }

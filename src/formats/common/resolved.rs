@@ -88,14 +88,7 @@ pub(crate) struct ResolvedGrants {
 impl ResolvedGrants {
     pub(crate) const fn new() -> Self {
         Self {
-            grants: Grants {
-                granted: CategorySet::EMPTY,
-                refused: CategorySet::EMPTY,
-                vetoed: CategorySet::EMPTY,
-                services_granted: ServiceSet::EMPTY,
-                services_refused: ServiceSet::EMPTY,
-                services_vetoed: ServiceSet::EMPTY,
-            },
+            grants: Grants::EMPTY,
             seen: Texts::EMPTY,
             undecided: Texts::EMPTY,
             distinct: 0,
