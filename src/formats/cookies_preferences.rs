@@ -18,7 +18,9 @@ use crate::registry::Registry;
 /// cookies_preferences=%7B%22functional_cookies%22%3Atrue%2C%22ga%22%3Afalse%2C%22matomo%22%3Atrue%2C%22timestamp%22%3A1735689600000%7D
 /// ```
 ///
-/// - `true` grants, `false` refuses; any other value, or a missing key, is no decision;
+/// - `true` grants, `false` refuses; any other value, or a missing key, grants nothing
+///   (in a decided value, a category left out is not granted, so withdrawal deletes its
+///   stored cookies like those of a refused one);
 /// - unknown keys are ignored; [aliases](CookiesPreferences::alias) map other keys (such as
 ///   the platform's `functional_cookies`) to registry ids;
 /// - `timestamp` (milliseconds since the Unix epoch) records when the choice was made,
