@@ -32,18 +32,37 @@ use crate::swar;
 #[derive(Debug, Clone, Copy)]
 pub struct RequestCookies<'a> {
     headers: &'a HeaderMap,
+    // The first `Cookie` field, looked up once: over HTTP/1.1 it is the only one, and then
+    // no method looks the header up again.
+    first: Option<&'a HeaderValue>,
+    more: bool,
 }
 
 impl<'a> RequestCookies<'a> {
-    /// A view of the `Cookie` fields of `headers`.
+    /// A view of the `Cookie` fields of `headers` (looked up once, here).
     pub fn new(headers: &'a HeaderMap) -> Self {
-        Self { headers }
+        let mut fields = headers.get_all(COOKIE).iter();
+        let first = fields.next();
+        let more = first.is_some() && fields.next().is_some();
+        Self {
+            headers,
+            first,
+            more,
+        }
+    }
+
+    /// The `Cookie` fields, in order.
+    fn fields(&self) -> Fields<'a> {
+        match self.more {
+            false => Fields::One(self.first),
+            true => Fields::All(self.headers.get_all(COOKIE).iter()),
+        }
     }
 
     /// Every well-formed pair, as `(cookie-name, cookie-value)` bytes, in order.
     pub fn iter(&self) -> Pairs<'a> {
         Pairs {
-            fields: self.headers.get_all(COOKIE).iter(),
+            fields: self.fields(),
             rest: &[],
         }
     }
@@ -55,7 +74,7 @@ impl<'a> RequestCookies<'a> {
         'a: 'n,
     {
         Values {
-            fields: self.headers.get_all(COOKIE).iter(),
+            fields: self.fields(),
             field: &[],
             at: 0,
             pending: Some(name),
@@ -69,7 +88,7 @@ impl<'a> RequestCookies<'a> {
         'a: 'n,
     {
         NamedValues {
-            fields: self.headers.get_all(COOKIE).iter(),
+            fields: self.fields(),
             field: &[],
             at: 0,
             finder: name.finder.as_ref(),
@@ -78,14 +97,33 @@ impl<'a> RequestCookies<'a> {
 
     /// Whether the request has no `Cookie` field.
     pub fn is_empty(&self) -> bool {
-        !self.headers.contains_key(COOKIE)
+        self.first.is_none()
+    }
+}
+
+/// The `Cookie` fields of a request: the one field, or all of them.
+#[derive(Debug)]
+enum Fields<'a> {
+    One(Option<&'a HeaderValue>),
+    All(<GetAll<'a, HeaderValue> as IntoIterator>::IntoIter),
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a HeaderValue;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a HeaderValue> {
+        match self {
+            Fields::One(first) => first.take(),
+            Fields::All(all) => all.next(),
+        }
     }
 }
 
 /// Iterator over the pairs of [`RequestCookies`].
 #[derive(Debug)]
 pub struct Pairs<'a> {
-    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    fields: Fields<'a>,
     rest: &'a [u8],
 }
 
@@ -219,7 +257,7 @@ impl fmt::Debug for CookieName {
 /// after it. Scanning back stops at the first byte that is not SP or HTAB, so a field
 /// repeating the name costs linear time.
 struct Values<'a, 'n> {
-    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    fields: Fields<'a>,
     field: &'a [u8],
     /// Where the search resumes in `field`.
     at: usize,
@@ -254,7 +292,7 @@ impl<'a> Iterator for Values<'a, '_> {
 
 /// [`Values`] with the searcher of a [`CookieName`] (`None` when no pair can be named so).
 struct NamedValues<'a, 'n> {
-    fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter,
+    fields: Fields<'a>,
     field: &'a [u8],
     at: usize,
     finder: Option<&'n memchr::memmem::Finder<'static>>,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::header::{Entry, COOKIE, SET_COOKIE};
+use http::header::{Entry, SET_COOKIE};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue};
 
 use crate::category::Category;
@@ -189,12 +189,11 @@ impl Enforcer {
     }
 
     fn read_with(&self, request: &ConsentRequest<'_>) -> Consent {
-        let mut consent =
-            if self.reader_only_consent_cookies && !request.headers().contains_key(COOKIE) {
-                Consent::undecided()
-            } else {
-                self.reader.read_consent(request)
-            };
+        let mut consent = if self.reader_only_consent_cookies && request.cookies().is_empty() {
+            Consent::undecided()
+        } else {
+            self.reader.read_consent(request)
+        };
         if consent.state() == ConsentState::Decided && !self.is_fresh(&consent, request.now()) {
             consent = Consent::undecided();
         }

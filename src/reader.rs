@@ -14,6 +14,8 @@ use crate::registry::Registry;
 #[derive(Debug, Clone)]
 pub struct ConsentRequest<'a> {
     headers: &'a HeaderMap,
+    // Looked up once, for the reader and the enforcer alike.
+    cookies: RequestCookies<'a>,
     registry: &'a Registry,
     // Read from the system clock at the first `now()` (a request without consent to check
     // never reads the clock), or set by `at`.
@@ -25,6 +27,7 @@ impl<'a> ConsentRequest<'a> {
     pub fn new(headers: &'a HeaderMap, registry: &'a Registry) -> Self {
         Self {
             headers,
+            cookies: RequestCookies::new(headers),
             registry,
             now: OnceLock::new(),
         }
@@ -34,6 +37,7 @@ impl<'a> ConsentRequest<'a> {
     pub fn at(headers: &'a HeaderMap, registry: &'a Registry, now: SystemTime) -> Self {
         Self {
             headers,
+            cookies: RequestCookies::new(headers),
             registry,
             now: OnceLock::from(now),
         }
@@ -46,7 +50,7 @@ impl<'a> ConsentRequest<'a> {
 
     /// The cookie-pairs of every `Cookie` field.
     pub fn cookies(&self) -> RequestCookies<'a> {
-        RequestCookies::new(self.headers)
+        self.cookies
     }
 
     /// The registry whose category and service ids consent keys resolve against.

@@ -297,7 +297,6 @@ impl Enforcer {
             return Vec::new();
         };
         let max = self.withdrawal.max_deletions;
-        let cookies = RequestCookies::new(headers);
         if max == 0 || self.withdrawal.allows_every_declared(consent) {
             return Vec::new();
         }
@@ -309,7 +308,7 @@ impl Enforcer {
         }
         let mut host: Option<RequestHost> = None;
         let mut out: Vec<HeaderValue> = Vec::new();
-        for (name, _) in cookies.iter() {
+        for (name, _) in RequestCookies::new(headers).iter() {
             if !refusable.may_refuse(name) {
                 continue; // cannot be a declared cookie this consent refuses
             }
