@@ -196,3 +196,9 @@ pub use set_cookie::{
     MAX_NAME_VALUE,
 };
 pub use withdrawal::{append_vary_cookie, deletions_for, request_host, DEFAULT_MAX_DELETIONS};
+
+/// The README's Rust examples, compiled (and the ones that do not serve forever, run) as
+/// doctests, so the first thing a newcomer copies cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
