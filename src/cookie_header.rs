@@ -67,6 +67,11 @@ impl<'a> RequestCookies<'a> {
         }
     }
 
+    /// The cookie-name of every well-formed pair, in order ([`iter`](Self::iter)'s names).
+    pub(crate) fn names(&self) -> Names<'a> {
+        Names(self.iter())
+    }
+
     /// The values of every pair named exactly `name`, in order (duplicates happen when the
     /// same name is set for several domains or paths).
     pub fn get<'n>(&self, name: &'n [u8]) -> impl Iterator<Item = &'a [u8]> + 'n
@@ -127,10 +132,10 @@ pub struct Pairs<'a> {
     rest: &'a [u8],
 }
 
-impl<'a> Iterator for Pairs<'a> {
-    type Item = (&'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a> Pairs<'a> {
+    /// The next well-formed pair, its cookie-value not yet trimmed.
+    #[inline]
+    fn next_raw(&mut self) -> Option<(&'a [u8], &'a [u8])> {
         loop {
             if self.rest.is_empty() {
                 self.rest = self.fields.next()?.as_bytes();
@@ -143,8 +148,30 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
-/// Reads the pair at the start of `rest` and moves `rest` past it and its `;`: the pair,
-/// or `None` for one to skip.
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (name, value) = self.next_raw()?;
+        Some((name, trim_wsp(value)))
+    }
+}
+
+/// Iterator over the cookie-names of [`RequestCookies`]: [`Pairs`] without trimming the
+/// values nobody reads (withdrawal walks every name of every request).
+#[derive(Debug)]
+pub(crate) struct Names<'a>(Pairs<'a>);
+
+impl<'a> Iterator for Names<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.0.next_raw().map(|(name, _)| name)
+    }
+}
+
+/// Reads the pair at the start of `rest` and moves `rest` past it and its `;`: the pair
+/// (its value untrimmed), or `None` for one to skip.
 #[inline]
 fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
     let pair = *rest;
@@ -173,7 +200,7 @@ fn take_pair<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
             after
         }
     };
-    Some((name?, trim_wsp(value)))
+    Some((name?, value))
 }
 
 /// The offset of the first byte of `bytes` that a plain cookie-name cannot hold here (`=`,
@@ -538,6 +565,9 @@ mod tests {
             let expected = reference_pairs(&fields);
             let got: Vec<_> = cookies.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect();
             proptest::prop_assert_eq!(&got, &expected);
+            let names: Vec<_> = cookies.names().map(<[u8]>::to_vec).collect();
+            let expected_names: Vec<_> = expected.iter().map(|(n, _)| n.clone()).collect();
+            proptest::prop_assert_eq!(names, expected_names);
             let want = values_named(&expected, name);
             let values: Vec<&[u8]> = cookies.get(name).collect();
             proptest::prop_assert_eq!(&values, &want);
@@ -578,7 +608,7 @@ mod tests {
             let mut rest = &field[..];
             while !rest.is_empty() {
                 if let Some((n, v)) = take_pair(&mut rest) {
-                    got.push((n.to_vec(), v.to_vec()));
+                    got.push((n.to_vec(), trim_wsp(v).to_vec()));
                 }
             }
             proptest::prop_assert_eq!(&got, &expected);

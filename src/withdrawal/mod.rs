@@ -308,7 +308,7 @@ impl Enforcer {
         }
         let mut host: Option<RequestHost> = None;
         let mut out: Vec<HeaderValue> = Vec::new();
-        for (name, _) in RequestCookies::new(headers).iter() {
+        for name in RequestCookies::new(headers).names() {
             if !refusable.may_refuse(name) {
                 continue; // cannot be a declared cookie this consent refuses
             }
