@@ -1,14 +1,12 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::COOKIE;
 use http::{Request, Response};
 use tower_service::Service;
 
 use crate::decision::ConsentDecision;
-use crate::enforcer::{Enforcer, SEC_GPC};
+use crate::enforcer::Enforcer;
 use crate::future::{RequestFields, ResponseFuture};
-use crate::withdrawal::Fields;
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
 /// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
@@ -90,23 +88,9 @@ where
         } else {
             Vec::new()
         };
-        // Withdrawal needs the request's cookies again when the response records a consent,
-        // unless the reader reads one consent cookie only (the response's then decides).
-        // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
-        let keep_cookie = !deletions.is_empty() && !self.enforcer.reads_single_consent_cookie();
-        let keep_gpc = !deletions.is_empty() && consent.gpc_applied();
-        let fields = (keep_cookie || keep_gpc).then(|| {
-            Box::new(RequestFields {
-                cookie: match keep_cookie {
-                    true => Fields::of(req.headers().get_all(COOKIE)),
-                    false => Fields::default(),
-                },
-                gpc: match keep_gpc {
-                    true => Fields::of(req.headers().get_all(SEC_GPC)),
-                    false => Fields::default(),
-                },
-            })
-        });
+        // A consent the response records is read with the request's cookies and applied to
+        // them (the cookies it refuses are deleted at once): kept before any scrubbing.
+        let fields = RequestFields::of(&self.enforcer, &req);
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);

@@ -21,7 +21,7 @@ mod scrub;
 
 use index::RefusableIndex;
 pub use response::append_vary_cookie;
-pub(crate) use response::Fields;
+pub(crate) use response::{Fields, Recorded};
 use scope::{deletes, host_only_deletions, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
 
@@ -293,22 +293,38 @@ impl Enforcer {
         consent: &Consent,
         would: bool,
     ) -> Vec<HeaderValue> {
+        let mut out = Vec::new();
+        self.push_refused(&mut out, uri, headers, consent, would);
+        out
+    }
+
+    /// [`deletions_with`](Self::deletions_with), appended to `out`: a cookie-name `out`
+    /// already deletes is skipped, and `out` grows to at most
+    /// [`max_deletions`](Builder::max_deletions) values. The response side uses it to add
+    /// the deletions of a consent the response records to those of the request's consent.
+    pub(crate) fn push_refused(
+        &self,
+        out: &mut Vec<HeaderValue>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        consent: &Consent,
+        would: bool,
+    ) {
         let Some(mode) = self.deletion_mode(consent) else {
-            return Vec::new();
+            return;
         };
         let max = self.withdrawal.max_deletions;
         let cookies = RequestCookies::new(headers);
         if max == 0 || self.withdrawal.allows_every_declared(consent) {
-            return Vec::new();
+            return;
         }
         // One pass over the request's cookies; nothing is allocated unless a refused
         // cookie is held (the host is parsed, and the list grows, at the first one).
         let refusable = self.withdrawal.index.refusable(consent);
         if refusable.is_empty() {
-            return Vec::new();
+            return;
         }
         let mut host: Option<RequestHost> = None;
-        let mut out: Vec<HeaderValue> = Vec::new();
         for (name, _) in cookies.iter() {
             if !refusable.may_refuse(name) {
                 continue; // cannot be a declared cookie this consent refuses
@@ -345,10 +361,9 @@ impl Enforcer {
                 .map(|built| &built[..]);
             let host = host.get_or_insert_with(|| RequestHost::of(uri, headers));
             let before = out.len();
-            push_deletions(&mut out, max, name, declaration, host, host_only);
+            push_deletions(out, max, name, declaration, host, host_only);
             self.trace_deletion(name, verdict, out.len() - before);
         }
-        out
     }
 
     fn trace_deletion(&self, name: &[u8], verdict: Verdict, scopes: usize) {
