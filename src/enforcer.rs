@@ -266,33 +266,16 @@ impl Enforcer {
         now: SystemTime,
     ) -> Verdict {
         let parsed = parse_set_cookie(set_cookie);
-        self.judge_parsed(set_cookie, parsed, consent, None, &mut Clock::fixed(now))
+        self.judge_parsed(set_cookie, parsed, consent, &mut Clock::fixed(now))
             .1
     }
 
-    /// [`judge`](Self::judge) under `consent`, and when it allows the cookie and a
-    /// `recorded` consent is given, under that one too (the first refusal is returned).
-    fn judge_both(
-        &self,
-        cookie_name: &[u8],
-        consent: &Consent,
-        recorded: Option<&Consent>,
-    ) -> Verdict {
-        let verdict = self.judge(cookie_name, consent);
-        match recorded {
-            Some(recorded) if verdict.is_allowed() => self.judge(cookie_name, recorded),
-            _ => verdict,
-        }
-    }
-
-    /// Judges `set_cookie`, which reads as `parsed`; with `recorded`, a cookie-name must be
-    /// allowed by both consents.
+    /// Judges `set_cookie`, which reads as `parsed`.
     fn judge_parsed<'v>(
         &self,
         set_cookie: &'v [u8],
         parsed: SetCookie<'v>,
         consent: &Consent,
-        recorded: Option<&Consent>,
         clock: &mut Clock<'_>,
     ) -> (&'v [u8], Verdict) {
         let SetCookie::Cookie {
@@ -304,11 +287,11 @@ impl Enforcer {
         if name.is_empty() {
             return (name, Verdict::new(false, Reason::Nameless, None));
         }
-        let verdict = self.judge_both(name, consent, recorded);
+        let verdict = self.judge(name, consent);
         if verdict.is_allowed() {
             // A field folding several cookies with commas is refused if any of them is.
             for other in folded_names(set_cookie) {
-                let v = self.judge_both(other, consent, recorded);
+                let v = self.judge(other, consent);
                 if !v.is_allowed() {
                     return (
                         name,
@@ -342,19 +325,6 @@ impl Enforcer {
         consent: &Consent,
         extensions: &Extensions,
     ) -> FilterSummary {
-        self.filter_recorded(headers, consent, None, Some(extensions))
-    }
-
-    /// [`filter_with`](Self::filter_with); with `recorded` (the consent a response records,
-    /// see [`Enforcer::finish_response`]) a value is kept only if both consents allow it;
-    /// without `extensions` no event is reported to the hook.
-    pub(crate) fn filter_recorded(
-        &self,
-        headers: &mut HeaderMap,
-        consent: &Consent,
-        recorded: Option<&Consent>,
-        extensions: Option<&Extensions>,
-    ) -> FilterSummary {
         let mut summary = FilterSummary::default();
         let mut values = headers.get_all(SET_COOKIE).iter().peekable();
         if values.peek().is_none() {
@@ -367,8 +337,7 @@ impl Enforcer {
         for (i, value) in values.enumerate() {
             summary.judged += 1;
             let parsed = parse_header_value(value);
-            let (name, verdict) =
-                self.judge_parsed(value.as_bytes(), parsed, consent, recorded, &mut clock);
+            let (name, verdict) = self.judge_parsed(value.as_bytes(), parsed, consent, &mut clock);
             summary.consent_cookie |= self.is_consent_cookie(name);
             if !verdict.is_allowed() {
                 if i < 64 {
@@ -377,16 +346,14 @@ impl Enforcer {
                 summary.refused += 1;
                 self.trace_refusal(name, verdict);
             }
-            if let Some(extensions) = extensions {
-                self.report_event(
-                    value.as_bytes(),
-                    name,
-                    verdict,
-                    !verdict.is_allowed() && !self.report_only,
-                    false,
-                    extensions,
-                );
-            }
+            self.report_event(
+                value.as_bytes(),
+                name,
+                verdict,
+                !verdict.is_allowed() && !self.report_only,
+                false,
+                extensions,
+            );
         }
         if summary.refused == 0 || self.report_only {
             return summary;
@@ -414,7 +381,6 @@ impl Enforcer {
                         value.as_bytes(),
                         parse_header_value(value),
                         consent,
-                        recorded,
                         &mut clock,
                     )
                     .1

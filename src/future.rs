@@ -8,12 +8,12 @@ use std::task::{ready, Context, Poll};
 
 use http::header::{COOKIE, HOST};
 use http::uri::{Authority, Parts};
-use http::{HeaderMap, HeaderValue, Request, Response, Uri};
+use http::{Extensions, HeaderMap, HeaderValue, Request, Response, Uri};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
-use crate::enforcer::{Enforcer, SEC_GPC};
-use crate::withdrawal::{Fields, Recorded};
+use crate::enforcer::{Enforcer, FilterSummary, SEC_GPC};
+use crate::withdrawal::{ParsedHost, Recorded};
 
 pin_project! {
     /// Response future of [`CookieConsent`](crate::CookieConsent): polls the inner future,
@@ -29,52 +29,97 @@ pin_project! {
         deletions: Vec<HeaderValue>,
         // What of the request a consent the response records is applied with. Inline: a
         // clone of a field is a reference count, and nothing is kept without cookies.
-        request: RequestFields,
+        request: Option<RequestFields>,
     }
 }
 
 /// The request's fields a consent recorded by the response is read and applied with: its
 /// `Cookie` fields (the consent of the next request, and the cookies it may delete), and
-/// its `Host` fields and URI authority (the scopes of those deletions). A `Sec-GPC: 1`
-/// shows in the request's consent ([`Consent::gpc_applied`]).
-#[derive(Debug, Default)]
+/// its host (the scopes of those deletions). A `Sec-GPC: 1` shows in the request's consent
+/// ([`Consent::gpc_applied`]). Kept inline in the future: a clone of a field received by
+/// hyper is a reference count.
+#[derive(Debug)]
 pub(crate) struct RequestFields {
-    cookie: Fields,
-    host: Fields,
-    authority: Option<Authority>,
+    cookie: HeaderValue,
+    // Further `Cookie` fields (HTTP/2 may split the header).
+    more_cookies: Vec<HeaderValue>,
+    host: Host,
+}
+
+/// Where the request names its host, as [`request_host`](crate::request_host) reads it.
+#[derive(Debug)]
+enum Host {
+    /// Not kept (nothing is deleted), or not named.
+    None,
+    /// Parsed already, for the request's own deletions.
+    Parsed(ParsedHost),
+    /// The URI's authority (HTTP/2 `:authority`, or an absolute URI).
+    Authority(Authority),
+    /// A single `Host` field.
+    Field(HeaderValue),
+    /// Several `Host` fields (an invalid host).
+    Several(HeaderValue),
 }
 
 impl RequestFields {
     /// What `enforcer` needs of `request`: nothing without a `Cookie` field; the `Cookie`
     /// fields when a consent read from them decides (a reader of several cookies) or
     /// stored cookies may be deleted, and then the host too.
-    pub(crate) fn of<B>(enforcer: &Enforcer, request: &Request<B>) -> Self {
+    #[inline]
+    pub(crate) fn of<B>(
+        enforcer: &Enforcer,
+        request: &Request<B>,
+        parsed: Option<ParsedHost>,
+    ) -> Option<Self> {
         let deletes = enforcer.deletes_refused();
         if !deletes && enforcer.reads_single_consent_cookie() {
-            return Self::default();
+            return None;
         }
-        let cookie = Fields::of(request.headers().get_all(COOKIE));
-        if !deletes || cookie.is_empty() {
-            return Self {
-                cookie,
-                ..Self::default()
-            };
-        }
-        Self {
+        let headers = request.headers();
+        let mut cookies = headers.get_all(COOKIE).iter();
+        let cookie = cookies.next()?.clone();
+        let more_cookies = match cookies.next() {
+            None => Vec::new(),
+            Some(second) => std::iter::once(second).chain(cookies).cloned().collect(),
+        };
+        let host = match (deletes, parsed, request.uri().authority()) {
+            (false, _, _) => Host::None,
+            (true, Some(parsed), _) => Host::Parsed(parsed),
+            (true, None, Some(authority)) => Host::Authority(authority.clone()),
+            (true, None, None) => {
+                let mut hosts = headers.get_all(HOST).iter();
+                match (hosts.next(), hosts.next()) {
+                    (Some(host), None) => Host::Field(host.clone()),
+                    (Some(host), Some(_)) => Host::Several(host.clone()),
+                    (None, _) => Host::None,
+                }
+            }
+        };
+        Some(Self {
             cookie,
-            host: Fields::of(request.headers().get_all(HOST)),
-            authority: request.uri().authority().cloned(),
-        }
+            more_cookies,
+            host,
+        })
     }
 
     /// The kept fields as request headers, with `Sec-GPC: 1` when `gpc`.
-    fn headers(&self, gpc: bool) -> HeaderMap {
+    fn headers(this: Option<&Self>, gpc: bool) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        for value in self.cookie.iter() {
-            headers.append(COOKIE, value.clone());
-        }
-        for value in self.host.iter() {
-            headers.append(HOST, value.clone());
+        if let Some(this) = this {
+            headers.append(COOKIE, this.cookie.clone());
+            for value in &this.more_cookies {
+                headers.append(COOKIE, value.clone());
+            }
+            match &this.host {
+                Host::Field(host) => {
+                    headers.append(HOST, host.clone());
+                }
+                Host::Several(host) => {
+                    headers.append(HOST, host.clone());
+                    headers.append(HOST, host.clone());
+                }
+                Host::None | Host::Parsed(_) | Host::Authority(_) => {}
+            }
         }
         if gpc {
             headers.append(SEC_GPC, HeaderValue::from_static("1"));
@@ -83,12 +128,14 @@ impl RequestFields {
     }
 
     /// The kept authority as a URI (`/` without one).
-    fn uri(&self) -> Uri {
-        let mut parts = Parts::default();
-        parts.authority = self.authority.clone();
-        match parts.authority {
-            Some(_) => Uri::from_parts(parts).unwrap_or_default(),
-            None => Uri::default(),
+    fn uri(this: Option<&Self>) -> Uri {
+        match this.map(|this| &this.host) {
+            Some(Host::Authority(authority)) => {
+                let mut parts = Parts::default();
+                parts.authority = Some(authority.clone());
+                Uri::from_parts(parts).unwrap_or_default()
+            }
+            _ => Uri::default(),
         }
     }
 }
@@ -99,7 +146,7 @@ impl<F> ResponseFuture<F> {
         enforcer: Arc<Enforcer>,
         consent: Consent,
         deletions: Vec<HeaderValue>,
-        request: RequestFields,
+        request: Option<RequestFields>,
     ) -> Self {
         Self {
             inner,
@@ -126,60 +173,140 @@ where
             let extensions = std::mem::take(r.extensions_mut());
             (r.headers_mut(), extensions)
         };
-        let enforcer = &**this.enforcer;
-        let consent = &*this.consent;
-        let kept = &*this.request;
-        let request = || Cow::Owned(kept.headers(consent.gpc_applied()));
-        // A consent the response records applies to its own `Set-Cookie` values: each must
-        // be allowed by the request's consent and by the recorded one. When every judgement
-        // is reported (a hook, or report-only mode), the recorded consent is read first and
-        // each value judged once; otherwise the values the request's consent allows are
-        // judged again, only when the response sets a consent cookie.
-        let early = enforcer.has_hook() || enforcer.is_report_only();
-        let mut recorded = match early {
-            true => enforcer.recorded_consent(headers, Some(consent), request),
-            false => None,
-        };
-        let mut summary = enforcer.filter_recorded(
+        finish(
+            this.enforcer,
+            this.consent,
+            this.deletions,
+            this.request.as_ref(),
             headers,
-            consent,
-            recorded.as_ref().map(|(r, _)| r),
-            Some(&extensions),
-        );
-        if !early && summary.consent_cookie {
-            recorded = enforcer.recorded_consent(headers, Some(consent), request);
-            if let Some((r, _)) = &recorded {
-                let again = enforcer.filter_recorded(headers, consent, Some(r), None);
-                summary.removed += again.removed;
-                summary.refused += again.refused;
-            }
-        }
-        if summary.judged == 0 && this.deletions.is_empty() {
-            // No `Set-Cookie` and no deletion pending: nothing to append or report.
-            *response.extensions_mut() = extensions;
-            return Poll::Ready(Ok(response));
-        }
-        let uri;
-        let recorded = match &recorded {
-            Some((consent, request)) => {
-                uri = kept.uri();
-                Some(Recorded {
-                    consent,
-                    uri: &uri,
-                    request,
-                })
-            }
-            None => None,
-        };
-        let events = Some((consent, &extensions));
-        enforcer.finish_response_with(
-            headers,
-            &summary,
-            std::mem::take(this.deletions),
-            recorded,
-            events,
+            &extensions,
         );
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }
+}
+
+/// Filters the response's `Set-Cookie` values and finishes it (deletions, `Vary`), with the
+/// consent it records, if any.
+#[inline]
+fn finish(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    deletions: &mut Vec<HeaderValue>,
+    kept: Option<&RequestFields>,
+    headers: &mut HeaderMap,
+    extensions: &Extensions,
+) {
+    // A consent the response records applies to its own `Set-Cookie` values: each must be
+    // allowed by the request's consent and by the recorded one. When every judgement is
+    // reported (a hook, or report-only mode), the recorded consent is read first and each
+    // value judged once; otherwise the response is filtered as the request's consent
+    // decides, and only when it sets a consent cookie are the values left judged again.
+    if enforcer.has_hook() || enforcer.is_report_only() {
+        let recorded = read_recorded(enforcer, consent, kept, headers);
+        let summary = match &recorded {
+            Some((recorded, _)) => {
+                enforcer.filter_recorded(headers, consent, recorded, Some(extensions))
+            }
+            None => enforcer.filter_with(headers, consent, extensions),
+        };
+        let done = Done {
+            summary,
+            again: false,
+        };
+        return finish_recorded(
+            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
+        );
+    }
+    let summary = enforcer.filter_with(headers, consent, extensions);
+    if summary.consent_cookie {
+        let recorded = read_recorded(enforcer, consent, kept, headers);
+        let done = Done {
+            summary,
+            again: true,
+        };
+        return finish_recorded(
+            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
+        );
+    }
+    if summary.judged == 0 && deletions.is_empty() {
+        return; // No `Set-Cookie` and no deletion pending: nothing to append or report.
+    }
+    enforcer.finish_response_with(
+        headers,
+        &summary,
+        std::mem::take(deletions),
+        None,
+        Some((consent, extensions)),
+    );
+}
+
+/// The consent the response records, read with the kept request fields.
+#[inline(never)]
+fn read_recorded(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    kept: Option<&RequestFields>,
+    headers: &HeaderMap,
+) -> Option<(Consent, Cow<'static, HeaderMap>)> {
+    enforcer.recorded_consent(headers, Some(consent), || {
+        Cow::Owned(RequestFields::headers(kept, consent.gpc_applied()))
+    })
+}
+
+/// What the filter did: its summary, and whether the values must be judged again under
+/// a recorded consent (the filter judged them under the request's alone).
+struct Done {
+    summary: FilterSummary,
+    again: bool,
+}
+
+/// [`finish`] for a response that may record a consent (`recorded` is `None` when it
+/// records none after all).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn finish_recorded(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    deletions: &mut Vec<HeaderValue>,
+    kept: Option<&RequestFields>,
+    headers: &mut HeaderMap,
+    extensions: &Extensions,
+    done: Done,
+    recorded: Option<(Consent, Cow<'static, HeaderMap>)>,
+) {
+    let mut summary = done.summary;
+    let uri;
+    let recorded = match &recorded {
+        Some((recorded, request)) => {
+            if done.again {
+                // The values the request's consent allowed, judged again under both (the
+                // hook, if any, has seen them: none here).
+                let again = enforcer.filter_recorded(headers, consent, recorded, None);
+                summary.removed += again.removed;
+                summary.refused += again.refused;
+            }
+            uri = RequestFields::uri(kept);
+            Some(Recorded {
+                consent: recorded,
+                uri: &uri,
+                request,
+                host: match kept.map(|kept| &kept.host) {
+                    Some(Host::Parsed(parsed)) => Some(parsed.clone()),
+                    _ => None,
+                },
+            })
+        }
+        None => None,
+    };
+    if summary.judged == 0 && deletions.is_empty() {
+        return;
+    }
+    enforcer.finish_response_with(
+        headers,
+        &summary,
+        std::mem::take(deletions),
+        recorded,
+        Some((consent, extensions)),
+    );
 }

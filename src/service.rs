@@ -80,17 +80,25 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let consent = self.enforcer.read_consent(req.headers());
         // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
+        let mut host = None;
         let deletions = if self.enforcer.deletes_refused() {
             // In report-only mode, the deletions are built only for a hook to see.
             let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
-            self.enforcer
-                .deletions_with(req.uri(), req.headers(), &consent, would)
+            self.enforcer.push_refused(
+                Vec::new(),
+                req.uri(),
+                req.headers(),
+                &consent,
+                would,
+                &mut host,
+            )
         } else {
             Vec::new()
         };
         // A consent the response records is read with the request's cookies and applied to
-        // them (the cookies it refuses are deleted at once): kept before any scrubbing.
-        let fields = RequestFields::of(&self.enforcer, &req);
+        // them (the cookies it refuses are deleted at once): kept before any scrubbing, with
+        // the host the deletions above parsed, if any.
+        let fields = RequestFields::of(&self.enforcer, &req, host);
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);

@@ -3,13 +3,14 @@
 
 use std::borrow::Cow;
 
-use http::header::{GetAll, COOKIE, SET_COOKIE, VARY};
+use http::header::{Entry, COOKIE, SET_COOKIE, VARY};
 use http::{Extensions, HeaderMap, HeaderValue, Uri};
 
 use super::scrub::{pair_name, segments};
+use super::ParsedHost;
 use crate::consent::Consent;
 use crate::cookie_header::trim_wsp;
-use crate::enforcer::{Enforcer, FilterSummary, SEC_GPC};
+use crate::enforcer::{Clock, Enforcer, FilterSummary, SEC_GPC};
 use crate::set_cookie::{parse_set_cookie, SetCookie};
 
 impl Enforcer {
@@ -100,11 +101,12 @@ impl Enforcer {
         let recorded = recorded.as_ref().map(|(consent, request)| {
             // What the caller's filter kept, its consent allows; the recorded one decides
             // the rest (no event: the caller's filter reported these values).
-            self.filter_recorded(headers, consent, None, None);
+            self.filter_recorded(headers, consent, consent, None);
             Recorded {
                 consent,
                 uri,
                 request,
+                host: None,
             }
         });
         self.finish_response_with(headers, summary, deletions, recorded, None)
@@ -126,39 +128,7 @@ impl Enforcer {
         let mut appended = 0;
         let mut deletions = deletions;
         if let Some(recorded) = &recorded {
-            // The visitor is recording a choice (or the site renews the consent cookie):
-            // keep only the deletions that the new choice refuses too...
-            let before = deletions.len();
-            deletions.retain(|d| match parse_set_cookie(d.as_bytes()) {
-                SetCookie::Cookie { name, .. } => !self.judge(name, recorded.consent).is_allowed(),
-                SetCookie::Ignored => false,
-            });
-            if deletions.len() < before {
-                tracing::debug!(
-                    target: "tower_cookie_consent",
-                    dropped = before - deletions.len(),
-                    "the response records a consent that allows these cookies: not deleted",
-                );
-            }
-            // ...and delete at once what it refuses of the cookies the request carries.
-            if self.deletes_refused() {
-                let would = self.is_report_only() && self.has_hook() && layer.is_some();
-                let before = deletions.len();
-                self.push_refused(
-                    &mut deletions,
-                    recorded.uri,
-                    recorded.request,
-                    recorded.consent,
-                    would,
-                );
-                if deletions.len() > before {
-                    tracing::debug!(
-                        target: "tower_cookie_consent",
-                        added = deletions.len() - before,
-                        "the response records a consent that refuses stored cookies: deleted now",
-                    );
-                }
-            }
+            self.apply_recorded(&mut deletions, recorded, layer.is_some());
         }
         if !deletions.is_empty() {
             // A deletion's event gives the refusal of the consent that deletes it.
@@ -189,6 +159,125 @@ impl Enforcer {
             append_vary_cookie(headers);
         }
         appended
+    }
+
+    /// The filter of a response that records a consent: removes every `Set-Cookie` that
+    /// `consent` or `recorded` refuses (as [`judge_set_cookie`](Self::judge_set_cookie)
+    /// judges it under each, at the time the filter uses), keeping the others in their
+    /// order; in report-only mode removes nothing. Each value is reported to the hook with
+    /// `extensions`: with the refusal of the first consent that refuses it, else as
+    /// `consent` allows it. Not the hot path: a response records a consent rarely.
+    #[inline(never)]
+    pub(crate) fn filter_recorded(
+        &self,
+        headers: &mut HeaderMap,
+        consent: &Consent,
+        recorded: &Consent,
+        extensions: Option<&Extensions>,
+    ) -> FilterSummary {
+        let mut summary = FilterSummary::default();
+        // The time a refused value is judged against as a deletion, as the filter takes it.
+        let now = Clock::of_response(headers).now();
+        let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) else {
+            return summary;
+        };
+        let mut kept = Vec::new();
+        for value in entry.iter_mut() {
+            summary.judged += 1;
+            let bytes = value.as_bytes();
+            let name = match parse_set_cookie(bytes) {
+                SetCookie::Cookie { name, .. } => name,
+                SetCookie::Ignored => &[],
+            };
+            summary.consent_cookie |= self.is_consent_cookie(name);
+            let first = self.judge_set_cookie(bytes, consent, now);
+            let verdict = match first.is_allowed() {
+                true => Some(self.judge_set_cookie(bytes, recorded, now))
+                    .filter(|v| !v.is_allowed())
+                    .unwrap_or(first),
+                false => first,
+            };
+            let removed = !verdict.is_allowed() && !self.is_report_only();
+            if !verdict.is_allowed() {
+                summary.refused += 1;
+                tracing::debug!(
+                    target: "tower_cookie_consent",
+                    cookie_name = %String::from_utf8_lossy(name),
+                    reason = verdict.reason().as_str(),
+                    report_only = self.is_report_only(),
+                    "{}",
+                    if removed { "Set-Cookie removed" } else { "Set-Cookie would be removed" },
+                );
+            }
+            if let Some(extensions) = extensions {
+                self.report_event(bytes, name, verdict, removed, false, extensions);
+            }
+            if !removed {
+                kept.push(std::mem::replace(value, HeaderValue::from_static("")));
+            }
+        }
+        summary.removed = summary.judged - kept.len();
+        // `HeaderMap` has no `retain`: the entry's values are replaced in place.
+        let mut kept = kept.into_iter();
+        match kept.next() {
+            Some(first) => {
+                entry.insert(first);
+                for value in kept {
+                    entry.append(value);
+                }
+            }
+            None => {
+                entry.remove();
+            }
+        }
+        summary
+    }
+
+    /// The deletions of a response that records a consent: of `deletions`, those the
+    /// recorded consent refuses too, then those of every cookie the request carries and the
+    /// recorded consent refuses (for the hook too in report-only mode when `layer`).
+    #[inline(never)]
+    fn apply_recorded(
+        &self,
+        deletions: &mut Vec<HeaderValue>,
+        recorded: &Recorded<'_>,
+        layer: bool,
+    ) {
+        // The visitor is recording a choice (or the site renews the consent cookie): keep
+        // only the deletions that the new choice refuses too...
+        let before = deletions.len();
+        deletions.retain(|d| match parse_set_cookie(d.as_bytes()) {
+            SetCookie::Cookie { name, .. } => !self.judge(name, recorded.consent).is_allowed(),
+            SetCookie::Ignored => false,
+        });
+        if deletions.len() < before {
+            tracing::debug!(
+                target: "tower_cookie_consent",
+                dropped = before - deletions.len(),
+                "the response records a consent that allows these cookies: not deleted",
+            );
+        }
+        // ...and delete at once what it refuses of the cookies the request carries.
+        if self.deletes_refused() {
+            let would = self.is_report_only() && self.has_hook() && layer;
+            let before = deletions.len();
+            let mut host = recorded.host.clone();
+            *deletions = self.push_refused(
+                std::mem::take(deletions),
+                recorded.uri,
+                recorded.request,
+                recorded.consent,
+                would,
+                &mut host,
+            );
+            if deletions.len() > before {
+                tracing::debug!(
+                    target: "tower_cookie_consent",
+                    added = deletions.len() - before,
+                    "the response records a consent that refuses stored cookies: deleted now",
+                );
+            }
+        }
     }
 
     /// Reports one deletion (appended, or in report-only mode would be) to the hook, with
@@ -305,6 +394,8 @@ pub(crate) struct Recorded<'a> {
     pub(crate) consent: &'a Consent,
     pub(crate) uri: &'a Uri,
     pub(crate) request: &'a HeaderMap,
+    /// The request's host, when parsed already (else read from `uri` and `request`).
+    pub(crate) host: Option<ParsedHost>,
 }
 
 /// Whether a set-cookie-string's attributes keep the default scope a consent cookie is read
@@ -318,35 +409,6 @@ fn default_scope(attributes: &[u8]) -> bool {
         !name.eq_ignore_ascii_case(b"domain")
             && (!name.eq_ignore_ascii_case(b"path") || value == b"/")
     })
-}
-
-/// The values of one request header kept for the response: the first inline (a single
-/// `Cookie` field is the usual case over HTTP/1.1), any others in a list.
-#[derive(Debug, Default)]
-pub(crate) struct Fields {
-    first: Option<HeaderValue>,
-    more: Vec<HeaderValue>,
-}
-
-impl Fields {
-    pub(crate) fn of(values: GetAll<'_, HeaderValue>) -> Self {
-        let mut values = values.iter();
-        match values.next() {
-            Some(first) => Self {
-                first: Some(first.clone()),
-                more: values.cloned().collect(),
-            },
-            None => Self::default(),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.first.is_none()
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &HeaderValue> {
-        self.first.iter().chain(&self.more)
-    }
 }
 
 /// The cookie-name a deletion (as the layer writes it: `name=; ...`) deletes.
