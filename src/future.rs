@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::header::{COOKIE, HOST};
+use http::header::{ValueIter, COOKIE, HOST};
 use http::uri::{Authority, Parts};
 use http::{Extensions, HeaderMap, HeaderValue, Request, Response, Uri};
 use pin_project_lite::pin_project;
@@ -64,7 +64,8 @@ enum Host {
 impl RequestFields {
     /// What `enforcer` needs of `request`: nothing without a `Cookie` field; the `Cookie`
     /// fields when a consent read from them decides (a reader of several cookies) or
-    /// stored cookies may be deleted, and then the host too.
+    /// stored cookies may be deleted, and then the host too (`parsed`, if the request's
+    /// deletions parsed it).
     #[inline]
     pub(crate) fn of<B>(
         enforcer: &Enforcer,
@@ -75,9 +76,21 @@ impl RequestFields {
         if !deletes && enforcer.reads_single_consent_cookie() {
             return None;
         }
-        let headers = request.headers();
-        let mut cookies = headers.get_all(COOKIE).iter();
-        let cookie = cookies.next()?.clone();
+        let mut cookies = request.headers().get_all(COOKIE).iter();
+        let first = cookies.next()?;
+        Some(Self::keep(first, cookies, deletes, request, parsed))
+    }
+
+    /// [`of`](Self::of) once a `Cookie` field is found. Out of line: the layer's `call`
+    /// stays as small as it was.
+    #[inline(never)]
+    fn keep<B>(
+        first: &HeaderValue,
+        mut cookies: ValueIter<'_, HeaderValue>,
+        deletes: bool,
+        request: &Request<B>,
+        parsed: Option<ParsedHost>,
+    ) -> Self {
         let more_cookies = match cookies.next() {
             None => Vec::new(),
             Some(second) => std::iter::once(second).chain(cookies).cloned().collect(),
@@ -87,7 +100,7 @@ impl RequestFields {
             (true, Some(parsed), _) => Host::Parsed(parsed),
             (true, None, Some(authority)) => Host::Authority(authority.clone()),
             (true, None, None) => {
-                let mut hosts = headers.get_all(HOST).iter();
+                let mut hosts = request.headers().get_all(HOST).iter();
                 match (hosts.next(), hosts.next()) {
                     (Some(host), None) => Host::Field(host.clone()),
                     (Some(host), Some(_)) => Host::Several(host.clone()),
@@ -95,34 +108,35 @@ impl RequestFields {
                 }
             }
         };
-        Some(Self {
-            cookie,
+        Self {
+            cookie: first.clone(),
             more_cookies,
             host,
-        })
+        }
     }
 
-    /// The kept fields as request headers, with `Sec-GPC: 1` when `gpc`.
+    /// The kept fields as request headers, with `Sec-GPC: 1` when `gpc`. (Names are
+    /// appended by reference: not the instance of `HeaderMap::append` the hot path uses.)
     fn headers(this: Option<&Self>, gpc: bool) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(this) = this {
-            headers.append(COOKIE, this.cookie.clone());
+            headers.append(&COOKIE, this.cookie.clone());
             for value in &this.more_cookies {
-                headers.append(COOKIE, value.clone());
+                headers.append(&COOKIE, value.clone());
             }
             match &this.host {
                 Host::Field(host) => {
-                    headers.append(HOST, host.clone());
+                    headers.append(&HOST, host.clone());
                 }
                 Host::Several(host) => {
-                    headers.append(HOST, host.clone());
-                    headers.append(HOST, host.clone());
+                    headers.append(&HOST, host.clone());
+                    headers.append(&HOST, host.clone());
                 }
                 Host::None | Host::Parsed(_) | Host::Authority(_) => {}
             }
         }
         if gpc {
-            headers.append(SEC_GPC, HeaderValue::from_static("1"));
+            headers.append(&SEC_GPC, HeaderValue::from_static("1"));
         }
         headers
     }

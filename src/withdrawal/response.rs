@@ -210,20 +210,21 @@ impl Enforcer {
                 );
             }
             if let Some(extensions) = extensions {
-                self.report_event(bytes, name, verdict, removed, false, extensions);
+                self.report(bytes, name, verdict, removed, false, extensions);
             }
             if !removed {
                 kept.push(std::mem::replace(value, HeaderValue::from_static("")));
             }
         }
         summary.removed = summary.judged - kept.len();
-        // `HeaderMap` has no `retain`: the entry's values are replaced in place.
+        // `HeaderMap` has no `retain`: the entry's values are replaced in place (appended by
+        // name reference: not the instance of `append` the hot filter uses).
         let mut kept = kept.into_iter();
         match kept.next() {
             Some(first) => {
                 entry.insert(first);
                 for value in kept {
-                    entry.append(value);
+                    headers.append(&SET_COOKIE, value);
                 }
             }
             None => {
@@ -289,7 +290,22 @@ impl Enforcer {
         };
         let name = deletion_name(deletion.as_bytes());
         let verdict = self.judge(name, consent);
-        self.report_event(deletion.as_bytes(), name, verdict, false, true, extensions);
+        self.report(deletion.as_bytes(), name, verdict, false, true, extensions);
+    }
+
+    /// [`report_event`](Self::report_event) for the response side (one call site of it, so
+    /// the hot filter's stays inlined).
+    #[inline(never)]
+    fn report(
+        &self,
+        set_cookie: &[u8],
+        name: &[u8],
+        verdict: crate::Verdict,
+        removed: bool,
+        deletion: bool,
+        extensions: &Extensions,
+    ) {
+        self.report_event(set_cookie, name, verdict, removed, deletion, extensions);
     }
 
     /// The consent a response records, with the request headers it was read with: `None`
