@@ -89,6 +89,13 @@ pub struct Pairs<'a> {
     rest: &'a [u8],
 }
 
+impl<'a> Pairs<'a> {
+    /// The pairs of the given `Cookie` field values (a lookup made already).
+    pub(crate) fn of(fields: <GetAll<'a, HeaderValue> as IntoIterator>::IntoIter) -> Self {
+        Self { fields, rest: &[] }
+    }
+}
+
 impl<'a> Iterator for Pairs<'a> {
     type Item = (&'a [u8], &'a [u8]);
 

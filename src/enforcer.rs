@@ -420,6 +420,7 @@ impl Enforcer {
     }
 
     /// Hands one event to the [`OnCookieEvent`] hook, if there is one.
+    #[inline(always)]
     pub(crate) fn report_event(
         &self,
         set_cookie: &[u8],

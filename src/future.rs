@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::header::{ValueIter, COOKIE, HOST};
+use http::header::{GetAll, ValueIter, COOKIE, HOST};
 use http::uri::{Authority, Parts};
 use http::{Extensions, HeaderMap, HeaderValue, Request, Response, Uri};
 use pin_project_lite::pin_project;
@@ -62,21 +62,17 @@ enum Host {
 }
 
 impl RequestFields {
-    /// What `enforcer` needs of `request`: nothing without a `Cookie` field; the `Cookie`
-    /// fields when a consent read from them decides (a reader of several cookies) or
-    /// stored cookies may be deleted, and then the host too (`parsed`, if the request's
-    /// deletions parsed it).
+    /// What the layer keeps of `request`, whose `Cookie` fields are `cookies`: nothing
+    /// without a `Cookie` field; else the `Cookie` fields, and when stored cookies may be
+    /// deleted (`deletes`), the host too (`parsed`, if the request's deletions parsed it).
     #[inline]
     pub(crate) fn of<B>(
-        enforcer: &Enforcer,
+        deletes: bool,
+        cookies: GetAll<'_, HeaderValue>,
         request: &Request<B>,
         parsed: Option<ParsedHost>,
     ) -> Option<Self> {
-        let deletes = enforcer.deletes_refused();
-        if !deletes && enforcer.reads_single_consent_cookie() {
-            return None;
-        }
-        let mut cookies = request.headers().get_all(COOKIE).iter();
+        let mut cookies = cookies.into_iter();
         let first = cookies.next()?;
         Some(Self::keep(first, cookies, deletes, request, parsed))
     }

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::header::COOKIE;
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -16,6 +17,13 @@ use crate::future::{RequestFields, ResponseFuture};
 /// cookies the request carries and the consent refuses ([`Enforcer::deletions`]), and gets
 /// `Vary: Cookie` when it carried a `Set-Cookie` or carries deletions; optionally the request's
 /// `Cookie` fields are scrubbed first ([`Enforcer::scrub_request_cookies`]).
+///
+/// A response that records a consent (it sets or deletes the consent cookie: a server-side
+/// banner, or the site renewing the cookie) is finished under that consent too: a
+/// `Set-Cookie` must be allowed by both, and the cookies the request carries that the
+/// recorded consent refuses are deleted at once ([`Enforcer::finish_response`]). For that,
+/// the request's `Cookie` fields (and its host) are kept until the response: a clone of a
+/// field is a reference count, and nothing is kept for a request without cookies.
 ///
 /// Only `Set-Cookie` values are removed or appended, and `Vary` appended; the status, every
 /// other header and the body pass through untouched. Errors of the inner service pass
@@ -80,25 +88,33 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let consent = self.enforcer.read_consent(req.headers());
         // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
+        // Withdrawal and a consent the response may record read the request's `Cookie`
+        // fields: looked up once.
+        let deletes = self.enforcer.deletes_refused();
+        let cookies = (deletes || !self.enforcer.reads_single_consent_cookie())
+            .then(|| req.headers().get_all(COOKIE));
         let mut host = None;
-        let deletions = if self.enforcer.deletes_refused() {
-            // In report-only mode, the deletions are built only for a hook to see.
-            let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
-            self.enforcer.push_refused(
-                Vec::new(),
-                req.uri(),
-                req.headers(),
-                &consent,
-                would,
-                &mut host,
-            )
-        } else {
-            Vec::new()
+        let deletions = match &cookies {
+            Some(cookies) if deletes => {
+                // In report-only mode, the deletions are built only for a hook to see.
+                let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
+                let (uri, headers) = (req.uri(), req.headers());
+                self.enforcer.push_refused(
+                    Vec::new(),
+                    uri,
+                    headers,
+                    cookies,
+                    &consent,
+                    would,
+                    &mut host,
+                )
+            }
+            _ => Vec::new(),
         };
         // A consent the response records is read with the request's cookies and applied to
         // them (the cookies it refuses are deleted at once): kept before any scrubbing, with
         // the host the deletions above parsed, if any.
-        let fields = RequestFields::of(&self.enforcer, &req, host);
+        let fields = cookies.and_then(|cookies| RequestFields::of(deletes, cookies, &req, host));
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);

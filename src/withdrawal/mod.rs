@@ -6,10 +6,11 @@
 //! can, by answering with deletions (RFC 6265bis §5.7: a `Set-Cookie` with the same name,
 //! domain, host-only flag and path, and an expiry in the past, removes the stored cookie).
 
+use http::header::{GetAll, COOKIE};
 use http::{HeaderMap, HeaderValue, Uri};
 
 use crate::consent::{CategorySet, Consent, ConsentState};
-use crate::cookie_header::RequestCookies;
+use crate::cookie_header::Pairs;
 use crate::declaration::Match;
 use crate::enforcer::{Builder, Enforcer};
 use crate::registry::{Registry, Verdict};
@@ -298,20 +299,31 @@ impl Enforcer {
         consent: &Consent,
         would: bool,
     ) -> Vec<HeaderValue> {
-        self.push_refused(Vec::new(), uri, headers, consent, would, &mut None)
+        let cookies = headers.get_all(COOKIE);
+        self.push_refused(
+            Vec::new(),
+            uri,
+            headers,
+            &cookies,
+            consent,
+            would,
+            &mut None,
+        )
     }
 
     /// [`deletions_with`](Self::deletions_with), appended to `out`: a cookie-name `out`
     /// already deletes is skipped, and `out` grows to at most
     /// [`max_deletions`](Builder::max_deletions) values. The response side uses it to add
     /// the deletions of a consent the response records to those of the request's consent.
-    /// `host` is the request's host once parsed (from `uri` and `headers` at the first
-    /// deletion, unless given).
+    /// `cookies` are the `Cookie` fields of `headers`; `host` is the request's host once
+    /// parsed (from `uri` and `headers` at the first deletion, unless given).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push_refused(
         &self,
         mut out: Vec<HeaderValue>,
         uri: &Uri,
         headers: &HeaderMap,
+        cookies: &GetAll<'_, HeaderValue>,
         consent: &Consent,
         would: bool,
         host: &mut Option<ParsedHost>,
@@ -320,7 +332,6 @@ impl Enforcer {
             return out;
         };
         let max = self.withdrawal.max_deletions;
-        let cookies = RequestCookies::new(headers);
         if max == 0 || self.withdrawal.allows_every_declared(consent) {
             return out;
         }
@@ -330,7 +341,7 @@ impl Enforcer {
         if refusable.is_empty() {
             return out;
         }
-        for (name, _) in cookies.iter() {
+        for (name, _) in Pairs::of(cookies.iter()) {
             if !refusable.may_refuse(name) {
                 continue; // cannot be a declared cookie this consent refuses
             }

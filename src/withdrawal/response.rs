@@ -267,6 +267,7 @@ impl Enforcer {
                 std::mem::take(deletions),
                 recorded.uri,
                 recorded.request,
+                &recorded.request.get_all(COOKIE),
                 recorded.consent,
                 would,
                 &mut host,
