@@ -1,10 +1,11 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::COOKIE;
-use http::{Request, Response};
+use http::header::{GetAll, COOKIE};
+use http::{HeaderValue, Request, Response};
 use tower_service::Service;
 
+use crate::consent::Consent;
 use crate::decision::ConsentDecision;
 use crate::enforcer::Enforcer;
 use crate::future::{RequestFields, ResponseFuture};
@@ -87,34 +88,18 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let consent = self.enforcer.read_consent(req.headers());
-        // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
-        // Withdrawal and a consent the response may record read the request's `Cookie`
-        // fields: looked up once.
+        // Withdrawal, and a consent the response may record, read the request's `Cookie`
+        // fields as the browser sent them, before any scrubbing (looked up once): without
+        // any, nothing is deleted or kept.
         let deletes = self.enforcer.deletes_refused();
         let cookies = (deletes || !self.enforcer.reads_single_consent_cookie())
             .then(|| req.headers().get_all(COOKIE));
-        let mut host = None;
-        let deletions = match &cookies {
-            Some(cookies) if deletes => {
-                // In report-only mode, the deletions are built only for a hook to see.
-                let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
-                let (uri, headers) = (req.uri(), req.headers());
-                self.enforcer.push_refused(
-                    Vec::new(),
-                    uri,
-                    headers,
-                    cookies,
-                    &consent,
-                    would,
-                    &mut host,
-                )
+        let (deletions, fields) = match cookies {
+            Some(cookies) if cookies.iter().next().is_some() => {
+                withdraw(&self.enforcer, &req, cookies, &consent, deletes)
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), None),
         };
-        // A consent the response records is read with the request's cookies and applied to
-        // them (the cookies it refuses are deleted at once): kept before any scrubbing, with
-        // the host the deletions above parsed, if any.
-        let fields = cookies.and_then(|cookies| RequestFields::of(deletes, cookies, &req, host));
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);
@@ -131,4 +116,36 @@ where
             fields,
         )
     }
+}
+
+/// The deletions the response must carry (when `deletes`), and what the layer keeps of the
+/// request for a consent the response may record (kept before any scrubbing, with the host
+/// the deletions parsed, if any). `cookies` are the request's `Cookie` fields, at least one.
+#[inline(never)]
+fn withdraw<B>(
+    enforcer: &Enforcer,
+    req: &Request<B>,
+    cookies: GetAll<'_, HeaderValue>,
+    consent: &Consent,
+    deletes: bool,
+) -> (Vec<HeaderValue>, Option<RequestFields>) {
+    let mut host = None;
+    let deletions = match deletes {
+        true => {
+            // In report-only mode, the deletions are built only for a hook to see.
+            let would = enforcer.is_report_only() && enforcer.has_hook();
+            let (uri, headers) = (req.uri(), req.headers());
+            enforcer.push_refused(
+                Vec::new(),
+                uri,
+                headers,
+                &cookies,
+                consent,
+                would,
+                &mut host,
+            )
+        }
+        false => Vec::new(),
+    };
+    (deletions, RequestFields::of(deletes, cookies, req, host))
 }
