@@ -121,7 +121,7 @@ where
 /// The deletions the response must carry (when `deletes`), and what the layer keeps of the
 /// request for a consent the response may record (kept before any scrubbing, with the host
 /// the deletions parsed, if any). `cookies` are the request's `Cookie` fields, at least one.
-#[inline(never)]
+#[inline]
 fn withdraw<B>(
     enforcer: &Enforcer,
     req: &Request<B>,
