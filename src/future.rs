@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 
 use http::header::{GetAll, ValueIter, COOKIE, HOST};
 use http::uri::{Authority, Parts};
-use http::{Extensions, HeaderMap, HeaderValue, Request, Response, Uri};
+use http::{Extensions, HeaderMap, HeaderValue, Response, Uri};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
@@ -66,37 +66,39 @@ impl RequestFields {
     /// without a `Cookie` field; else the `Cookie` fields, and when stored cookies may be
     /// deleted (`deletes`), the host too (`parsed`, if the request's deletions parsed it).
     #[inline]
-    pub(crate) fn of<B>(
+    pub(crate) fn of(
         deletes: bool,
         cookies: GetAll<'_, HeaderValue>,
-        request: &Request<B>,
+        uri: &Uri,
+        headers: &HeaderMap,
         parsed: Option<ParsedHost>,
     ) -> Option<Self> {
         let mut cookies = cookies.into_iter();
         let first = cookies.next()?;
-        Some(Self::keep(first, cookies, deletes, request, parsed))
+        Some(Self::keep(first, cookies, deletes, uri, headers, parsed))
     }
 
     /// [`of`](Self::of) once a `Cookie` field is found. Out of line: the layer's `call`
     /// stays as small as it was.
     #[inline(never)]
-    fn keep<B>(
+    fn keep(
         first: &HeaderValue,
         mut cookies: ValueIter<'_, HeaderValue>,
         deletes: bool,
-        request: &Request<B>,
+        uri: &Uri,
+        headers: &HeaderMap,
         parsed: Option<ParsedHost>,
     ) -> Self {
         let more_cookies = match cookies.next() {
             None => Vec::new(),
             Some(second) => std::iter::once(second).chain(cookies).cloned().collect(),
         };
-        let host = match (deletes, parsed, request.uri().authority()) {
+        let host = match (deletes, parsed, uri.authority()) {
             (false, _, _) => Host::None,
             (true, Some(parsed), _) => Host::Parsed(parsed),
             (true, None, Some(authority)) => Host::Authority(authority.clone()),
             (true, None, None) => {
-                let mut hosts = request.headers().get_all(HOST).iter();
+                let mut hosts = headers.get_all(HOST).iter();
                 match (hosts.next(), hosts.next()) {
                     (Some(host), None) => Host::Field(host.clone()),
                     (Some(host), Some(_)) => Host::Several(host.clone()),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::{GetAll, COOKIE};
-use http::{HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use tower_service::Service;
 
 use crate::consent::Consent;
@@ -95,9 +95,14 @@ where
         let cookies = (deletes || !self.enforcer.reads_single_consent_cookie())
             .then(|| req.headers().get_all(COOKIE));
         let (deletions, fields) = match cookies {
-            Some(cookies) if cookies.iter().next().is_some() => {
-                withdraw(&self.enforcer, &req, cookies, &consent, deletes)
-            }
+            Some(cookies) if cookies.iter().next().is_some() => withdraw(
+                &self.enforcer,
+                req.uri(),
+                req.headers(),
+                cookies,
+                &consent,
+                deletes,
+            ),
             _ => (Vec::new(), None),
         };
         if self.enforcer.scrubs_request() {
@@ -121,10 +126,13 @@ where
 /// The deletions the response must carry (when `deletes`), and what the layer keeps of the
 /// request for a consent the response may record (kept before any scrubbing, with the host
 /// the deletions parsed, if any). `cookies` are the request's `Cookie` fields, at least one.
-#[inline]
-fn withdraw<B>(
+/// Not generic, and out of line: the layer's `call`, compiled for each service and body
+/// type, stays as small as it was.
+#[inline(never)]
+fn withdraw(
     enforcer: &Enforcer,
-    req: &Request<B>,
+    uri: &Uri,
+    headers: &HeaderMap,
     cookies: GetAll<'_, HeaderValue>,
     consent: &Consent,
     deletes: bool,
@@ -134,7 +142,6 @@ fn withdraw<B>(
         true => {
             // In report-only mode, the deletions are built only for a hook to see.
             let would = enforcer.is_report_only() && enforcer.has_hook();
-            let (uri, headers) = (req.uri(), req.headers());
             enforcer.push_refused(
                 Vec::new(),
                 uri,
@@ -147,5 +154,8 @@ fn withdraw<B>(
         }
         false => Vec::new(),
     };
-    (deletions, RequestFields::of(deletes, cookies, req, host))
+    (
+        deletions,
+        RequestFields::of(deletes, cookies, uri, headers, host),
+    )
 }
