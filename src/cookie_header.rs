@@ -52,7 +52,7 @@ impl<'a> RequestCookies<'a> {
     }
 
     /// The `Cookie` fields, in order.
-    fn fields(&self) -> Fields<'a> {
+    pub(crate) fn fields(&self) -> Fields<'a> {
         match self.more {
             false => Fields::One(self.first),
             true => Fields::All(self.headers.get_all(COOKIE).iter()),
@@ -108,7 +108,7 @@ impl<'a> RequestCookies<'a> {
 
 /// The `Cookie` fields of a request: the one field, or all of them.
 #[derive(Debug)]
-enum Fields<'a> {
+pub(crate) enum Fields<'a> {
     One(Option<&'a HeaderValue>),
     All(<GetAll<'a, HeaderValue> as IntoIterator>::IntoIter),
 }

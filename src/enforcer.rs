@@ -11,6 +11,7 @@ use http::{Extensions, HeaderMap, HeaderName, HeaderValue};
 
 use crate::category::Category;
 use crate::consent::{Consent, ConsentState, ServiceSet};
+use crate::cookie_header::RequestCookies;
 use crate::declaration::Declaration;
 use crate::error::ConfigError;
 use crate::formats::CookiesPreferences;
@@ -181,6 +182,20 @@ impl Enforcer {
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
         // The clock is read only when a consent's freshness must be checked.
         self.read_with(&ConsentRequest::new(headers, &self.registry))
+    }
+
+    /// [`read_consent`](Self::read_consent) with the request's `Cookie` fields looked up
+    /// already (the layer shares the lookup with withdrawal).
+    pub(crate) fn read_consent_with(
+        &self,
+        headers: &HeaderMap,
+        cookies: RequestCookies<'_>,
+    ) -> Consent {
+        self.read_with(&ConsentRequest::with_cookies(
+            headers,
+            cookies,
+            &self.registry,
+        ))
     }
 
     /// [`read_consent`](Self::read_consent) at a given time.
@@ -419,6 +434,7 @@ impl Enforcer {
     }
 
     /// Hands one event to the [`OnCookieEvent`] hook, if there is one.
+    #[inline(always)]
     pub(crate) fn report_event(
         &self,
         set_cookie: &[u8],

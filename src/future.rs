@@ -1,16 +1,20 @@
 //! Response future for [`CookieConsent`](crate::CookieConsent).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::{HeaderValue, Response};
+use http::header::{COOKIE, HOST};
+use http::uri::{Authority, Parts};
+use http::{Extensions, HeaderMap, HeaderValue, Response, Uri};
 use pin_project_lite::pin_project;
 
 use crate::consent::Consent;
-use crate::enforcer::Enforcer;
-use crate::withdrawal::Fields;
+use crate::cookie_header::{Fields, RequestCookies};
+use crate::enforcer::{Enforcer, FilterSummary, SEC_GPC};
+use crate::withdrawal::{ParsedHost, Recorded};
 
 pin_project! {
     /// Response future of [`CookieConsent`](crate::CookieConsent): polls the inner future,
@@ -24,18 +28,129 @@ pin_project! {
         consent: Consent,
         // The deletions the response must carry (empty: no allocation).
         deletions: Vec<HeaderValue>,
-        // The request fields the consent a response records is read with, kept only with
-        // deletions, and only when they matter. Boxed: the future stays small.
-        fields: Option<Box<RequestFields>>,
+        // What of the request a consent the response records is applied with. Inline: a
+        // clone of a field is a reference count, and nothing is kept without cookies.
+        request: Option<RequestFields>,
     }
 }
 
-/// The request's `Cookie` and `Sec-GPC` fields, read again if the response records a
-/// consent.
-#[derive(Debug, Default)]
+/// The request's fields a consent recorded by the response is read and applied with: its
+/// `Cookie` fields (the consent of the next request, and the cookies it may delete), and
+/// its host (the scopes of those deletions). A `Sec-GPC: 1` shows in the request's consent
+/// ([`Consent::gpc_applied`]). Kept inline in the future: a clone of a field received by
+/// hyper is a reference count.
+#[derive(Debug)]
 pub(crate) struct RequestFields {
-    pub(crate) cookie: Fields,
-    pub(crate) gpc: Fields,
+    cookie: HeaderValue,
+    // Further `Cookie` fields (HTTP/2 may split the header).
+    more_cookies: Vec<HeaderValue>,
+    host: Host,
+}
+
+/// Where the request names its host, as [`request_host`](crate::request_host) reads it.
+#[derive(Debug)]
+enum Host {
+    /// Not kept (nothing is deleted), or not named.
+    None,
+    /// Parsed already, for the request's own deletions.
+    Parsed(ParsedHost),
+    /// The URI's authority (HTTP/2 `:authority`, or an absolute URI).
+    Authority(Authority),
+    /// A single `Host` field.
+    Field(HeaderValue),
+    /// Several `Host` fields (an invalid host).
+    Several(HeaderValue),
+}
+
+impl RequestFields {
+    /// What the layer keeps of `request`, whose `Cookie` fields are `cookies`: nothing
+    /// without a `Cookie` field; else the `Cookie` fields, and when stored cookies may be
+    /// deleted (`deletes`), the host too (`parsed`, if the request's deletions parsed it).
+    #[inline]
+    pub(crate) fn of(
+        deletes: bool,
+        cookies: RequestCookies<'_>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        parsed: Option<ParsedHost>,
+    ) -> Option<Self> {
+        let mut cookies = cookies.fields();
+        let first = cookies.next()?;
+        Some(Self::keep(first, cookies, deletes, uri, headers, parsed))
+    }
+
+    /// [`of`](Self::of) once a `Cookie` field is found. Out of line: the layer's `call`
+    /// stays as small as it was.
+    #[inline(never)]
+    fn keep(
+        first: &HeaderValue,
+        mut cookies: Fields<'_>,
+        deletes: bool,
+        uri: &Uri,
+        headers: &HeaderMap,
+        parsed: Option<ParsedHost>,
+    ) -> Self {
+        let more_cookies = match cookies.next() {
+            None => Vec::new(),
+            Some(second) => std::iter::once(second).chain(cookies).cloned().collect(),
+        };
+        let host = match (deletes, parsed, uri.authority()) {
+            (false, _, _) => Host::None,
+            (true, Some(parsed), _) => Host::Parsed(parsed),
+            (true, None, Some(authority)) => Host::Authority(authority.clone()),
+            (true, None, None) => {
+                let mut hosts = headers.get_all(HOST).iter();
+                match (hosts.next(), hosts.next()) {
+                    (Some(host), None) => Host::Field(host.clone()),
+                    (Some(host), Some(_)) => Host::Several(host.clone()),
+                    (None, _) => Host::None,
+                }
+            }
+        };
+        Self {
+            cookie: first.clone(),
+            more_cookies,
+            host,
+        }
+    }
+
+    /// The kept fields as request headers, with `Sec-GPC: 1` when `gpc`. (Names are
+    /// appended by reference: not the instance of `HeaderMap::append` the hot path uses.)
+    fn headers(this: Option<&Self>, gpc: bool) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(this) = this {
+            headers.append(&COOKIE, this.cookie.clone());
+            for value in &this.more_cookies {
+                headers.append(&COOKIE, value.clone());
+            }
+            match &this.host {
+                Host::Field(host) => {
+                    headers.append(&HOST, host.clone());
+                }
+                Host::Several(host) => {
+                    headers.append(&HOST, host.clone());
+                    headers.append(&HOST, host.clone());
+                }
+                Host::None | Host::Parsed(_) | Host::Authority(_) => {}
+            }
+        }
+        if gpc {
+            headers.append(&SEC_GPC, HeaderValue::from_static("1"));
+        }
+        headers
+    }
+
+    /// The kept authority as a URI (`/` without one).
+    fn uri(this: Option<&Self>) -> Uri {
+        match this.map(|this| &this.host) {
+            Some(Host::Authority(authority)) => {
+                let mut parts = Parts::default();
+                parts.authority = Some(authority.clone());
+                Uri::from_parts(parts).unwrap_or_default()
+            }
+            _ => Uri::default(),
+        }
+    }
 }
 
 impl<F> ResponseFuture<F> {
@@ -44,14 +159,14 @@ impl<F> ResponseFuture<F> {
         enforcer: Arc<Enforcer>,
         consent: Consent,
         deletions: Vec<HeaderValue>,
-        fields: Option<Box<RequestFields>>,
+        request: Option<RequestFields>,
     ) -> Self {
         Self {
             inner,
             enforcer,
             consent,
             deletions,
-            fields,
+            request,
         }
     }
 }
@@ -71,25 +186,140 @@ where
             let extensions = std::mem::take(r.extensions_mut());
             (r.headers_mut(), extensions)
         };
-        let summary = this
-            .enforcer
-            .filter_with(headers, this.consent, &extensions);
-        if summary.judged == 0 && this.deletions.is_empty() {
-            // No `Set-Cookie` and no deletion pending: nothing to append or report.
-            *response.extensions_mut() = extensions;
-            return Poll::Ready(Ok(response));
-        }
-        let events = Some((&*this.consent, &extensions));
-        let fields = this.fields.take().map(|f| *f).unwrap_or_default();
-        this.enforcer.finish_response_with(
+        finish(
+            this.enforcer,
+            this.consent,
+            this.deletions,
+            this.request.as_ref(),
             headers,
-            &summary,
-            std::mem::take(this.deletions),
-            &fields.cookie,
-            &fields.gpc,
-            events,
+            &extensions,
         );
         *response.extensions_mut() = extensions;
         Poll::Ready(Ok(response))
     }
+}
+
+/// Filters the response's `Set-Cookie` values and finishes it (deletions, `Vary`), with the
+/// consent it records, if any.
+#[inline]
+fn finish(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    deletions: &mut Vec<HeaderValue>,
+    kept: Option<&RequestFields>,
+    headers: &mut HeaderMap,
+    extensions: &Extensions,
+) {
+    // A consent the response records applies to its own `Set-Cookie` values: each must be
+    // allowed by the request's consent and by the recorded one. When every judgement is
+    // reported (a hook, or report-only mode), the recorded consent is read first and each
+    // value judged once; otherwise the response is filtered as the request's consent
+    // decides, and only when it sets a consent cookie are the values left judged again.
+    if enforcer.has_hook() || enforcer.is_report_only() {
+        let recorded = read_recorded(enforcer, consent, kept, headers);
+        let summary = match &recorded {
+            Some((recorded, _)) => {
+                enforcer.filter_recorded(headers, consent, recorded, Some(extensions))
+            }
+            None => enforcer.filter_with(headers, consent, extensions),
+        };
+        let done = Done {
+            summary,
+            again: false,
+        };
+        return finish_recorded(
+            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
+        );
+    }
+    let summary = enforcer.filter_with(headers, consent, extensions);
+    if summary.consent_cookie {
+        let recorded = read_recorded(enforcer, consent, kept, headers);
+        let done = Done {
+            summary,
+            again: true,
+        };
+        return finish_recorded(
+            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
+        );
+    }
+    if summary.judged == 0 && deletions.is_empty() {
+        return; // No `Set-Cookie` and no deletion pending: nothing to append or report.
+    }
+    enforcer.finish_response_with(
+        headers,
+        &summary,
+        std::mem::take(deletions),
+        None,
+        Some((consent, extensions)),
+    );
+}
+
+/// The consent the response records, read with the kept request fields.
+#[inline(never)]
+fn read_recorded(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    kept: Option<&RequestFields>,
+    headers: &HeaderMap,
+) -> Option<(Consent, Cow<'static, HeaderMap>)> {
+    enforcer.recorded_consent(headers, Some(consent), || {
+        Cow::Owned(RequestFields::headers(kept, consent.gpc_applied()))
+    })
+}
+
+/// What the filter did: its summary, and whether the values must be judged again under
+/// a recorded consent (the filter judged them under the request's alone).
+struct Done {
+    summary: FilterSummary,
+    again: bool,
+}
+
+/// [`finish`] for a response that may record a consent (`recorded` is `None` when it
+/// records none after all).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn finish_recorded(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    deletions: &mut Vec<HeaderValue>,
+    kept: Option<&RequestFields>,
+    headers: &mut HeaderMap,
+    extensions: &Extensions,
+    done: Done,
+    recorded: Option<(Consent, Cow<'static, HeaderMap>)>,
+) {
+    let mut summary = done.summary;
+    let uri;
+    let recorded = match &recorded {
+        Some((recorded, request)) => {
+            if done.again {
+                // The values the request's consent allowed, judged again under both (the
+                // hook, if any, has seen them: none here).
+                let again = enforcer.filter_recorded(headers, consent, recorded, None);
+                summary.removed += again.removed;
+                summary.refused += again.refused;
+            }
+            uri = RequestFields::uri(kept);
+            Some(Recorded {
+                consent: recorded,
+                uri: &uri,
+                request,
+                host: match kept.map(|kept| &kept.host) {
+                    Some(Host::Parsed(parsed)) => Some(parsed.clone()),
+                    _ => None,
+                },
+            })
+        }
+        None => None,
+    };
+    if summary.judged == 0 && deletions.is_empty() {
+        return;
+    }
+    enforcer.finish_response_with(
+        headers,
+        &summary,
+        std::mem::take(deletions),
+        recorded,
+        Some((consent, extensions)),
+    );
 }

@@ -33,6 +33,20 @@ impl<'a> ConsentRequest<'a> {
         }
     }
 
+    /// [`new`](Self::new) with the `Cookie` fields of `headers` looked up already.
+    pub(crate) fn with_cookies(
+        headers: &'a HeaderMap,
+        cookies: RequestCookies<'a>,
+        registry: &'a Registry,
+    ) -> Self {
+        Self {
+            headers,
+            cookies,
+            registry,
+            now: OnceLock::new(),
+        }
+    }
+
     /// A request to read consent from, at a given time (for tests and replays).
     pub fn at(headers: &'a HeaderMap, registry: &'a Registry, now: SystemTime) -> Self {
         Self {
@@ -116,12 +130,13 @@ pub trait ReadConsent: Send + Sync + 'static {
     ///   of a client that never stores cookies); this holds for
     ///   [`Enforcer::read_consent`](crate::Enforcer::read_consent) and
     ///   [`read_consent_at`](crate::Enforcer::read_consent_at) called directly too;
-    /// - when the reader names a single consent cookie, the layer does not keep the request's
-    ///   `Cookie` fields to read again the consent a response records: that consent is read
-    ///   from the consent cookie the response sets alone. (Either way, a copy of the consent
-    ///   cookie the browser may hold under another `Domain` or `Path` is not considered: the
-    ///   next request reads the narrowest of its copies, so a deletion dropped for it comes
-    ///   one response later.)
+    /// - when the reader names a single consent cookie, the consent a response records is
+    ///   read from the consent cookie the response sets alone, and with
+    ///   [`delete_refused`](crate::Builder::delete_refused) off the layer keeps none of the
+    ///   request's `Cookie` fields for the response (with it on, they are kept to delete what
+    ///   that consent refuses). (Either way, a copy of the consent cookie the browser may hold
+    ///   under another `Domain` or `Path` is not considered: the next request reads the
+    ///   narrowest of its copies, so a deletion dropped for it comes one response later.)
     ///
     /// Every reader of this crate returns `true`, except
     /// [`Complianz`](crate::formats::Complianz) (it also reads `cmplz_<category id>` cookies

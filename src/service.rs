@@ -1,14 +1,14 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::COOKIE;
-use http::{Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use tower_service::Service;
 
+use crate::consent::Consent;
+use crate::cookie_header::RequestCookies;
 use crate::decision::ConsentDecision;
-use crate::enforcer::{Enforcer, SEC_GPC};
+use crate::enforcer::Enforcer;
 use crate::future::{RequestFields, ResponseFuture};
-use crate::withdrawal::Fields;
 
 /// Middleware that enforces cookie consent: it reads the visitor's consent from the request,
 /// inserts a [`ConsentDecision`] into the request extensions, calls the inner service, and
@@ -18,6 +18,13 @@ use crate::withdrawal::Fields;
 /// cookies the request carries and the consent refuses ([`Enforcer::deletions`]), and gets
 /// `Vary: Cookie` when it carried a `Set-Cookie` or carries deletions; optionally the request's
 /// `Cookie` fields are scrubbed first ([`Enforcer::scrub_request_cookies`]).
+///
+/// A response that records a consent (it sets or deletes the consent cookie: a server-side
+/// banner, or the site renewing the cookie) is finished under that consent too: a
+/// `Set-Cookie` must be allowed by both, and the cookies the request carries that the
+/// recorded consent refuses are deleted at once ([`Enforcer::finish_response`]). For that,
+/// the request's `Cookie` fields (and its host) are kept until the response: a clone of a
+/// field is a reference count, and nothing is kept for a request without cookies.
 ///
 /// Only `Set-Cookie` values are removed or appended, and `Vary` appended; the status, every
 /// other header and the body pass through untouched. Errors of the inner service pass
@@ -80,33 +87,26 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let consent = self.enforcer.read_consent(req.headers());
-        // Withdrawal reads the Cookie fields as the browser sent them, before any scrubbing.
-        let deletions = if self.enforcer.deletes_refused() {
-            // In report-only mode, the deletions are built only for a hook to see.
-            let would = self.enforcer.is_report_only() && self.enforcer.has_hook();
-            self.enforcer
-                .deletions_with(req.uri(), req.headers(), &consent, would)
-        } else {
-            Vec::new()
+        // The `Cookie` fields, looked up once for the reader, withdrawal and what is kept.
+        let cookies = RequestCookies::new(req.headers());
+        let consent = self.enforcer.read_consent_with(req.headers(), cookies);
+        // Withdrawal, and a consent the response may record, read the request's `Cookie`
+        // fields as the browser sent them, before any scrubbing: without any, nothing is
+        // deleted or kept.
+        let deletes = self.enforcer.deletes_refused();
+        let (deletions, fields) = match !cookies.is_empty()
+            && (deletes || !self.enforcer.reads_single_consent_cookie())
+        {
+            true => withdraw(
+                &self.enforcer,
+                req.uri(),
+                req.headers(),
+                cookies,
+                &consent,
+                deletes,
+            ),
+            false => (Vec::new(), None),
         };
-        // Withdrawal needs the request's cookies again when the response records a consent,
-        // unless the reader reads one consent cookie only (the response's then decides).
-        // Only a `Sec-GPC: 1` changes a reading, and it shows in the consent.
-        let keep_cookie = !deletions.is_empty() && !self.enforcer.reads_single_consent_cookie();
-        let keep_gpc = !deletions.is_empty() && consent.gpc_applied();
-        let fields = (keep_cookie || keep_gpc).then(|| {
-            Box::new(RequestFields {
-                cookie: match keep_cookie {
-                    true => Fields::of(req.headers().get_all(COOKIE)),
-                    false => Fields::default(),
-                },
-                gpc: match keep_gpc {
-                    true => Fields::of(req.headers().get_all(SEC_GPC)),
-                    false => Fields::default(),
-                },
-            })
-        });
         if self.enforcer.scrubs_request() {
             self.enforcer
                 .scrub_request_cookies(req.headers_mut(), &consent);
@@ -123,4 +123,33 @@ where
             fields,
         )
     }
+}
+
+/// The deletions the response must carry (when `deletes`), and what the layer keeps of the
+/// request for a consent the response may record (kept before any scrubbing, with the host
+/// the deletions parsed, if any). `cookies` are the request's `Cookie` fields, at least one.
+/// Not generic, and out of line: the layer's `call`, compiled for each service and body
+/// type, stays as small as it was.
+#[inline(never)]
+fn withdraw(
+    enforcer: &Enforcer,
+    uri: &Uri,
+    headers: &HeaderMap,
+    cookies: RequestCookies<'_>,
+    consent: &Consent,
+    deletes: bool,
+) -> (Vec<HeaderValue>, Option<RequestFields>) {
+    let mut host = None;
+    let deletions = match deletes {
+        true => {
+            // In report-only mode, the deletions are built only for a hook to see.
+            let would = enforcer.is_report_only() && enforcer.has_hook();
+            enforcer.push_refused(Vec::new(), uri, headers, cookies, consent, would, &mut host)
+        }
+        false => Vec::new(),
+    };
+    (
+        deletions,
+        RequestFields::of(deletes, cookies, uri, headers, host),
+    )
 }

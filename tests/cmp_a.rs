@@ -52,7 +52,17 @@ async fn kept<R: ReadConsent>(reader: R, own: &str, cookie: &[&str]) -> Vec<Stri
 }
 
 async fn kept_with(layer: CookieConsentLayer, own: &str, cookie: &[&str]) -> Vec<String> {
-    let own = format!("{own}=x; Path=/");
+    // The CMP's cookie renews the value the request carries (a response that set another
+    // value would record that choice, which applies to the response itself), its commas
+    // percent-encoded as a set-cookie-string needs them.
+    let held = cookie
+        .iter()
+        .flat_map(|field| field.split("; "))
+        .find(|pair| pair.split_once('=').is_some_and(|(name, _)| name == own));
+    let own = match held {
+        Some(pair) => format!("{}; Path=/", pair.replace(',', "%2C")),
+        None => format!("{own}=x; Path=/"),
+    };
     let mut set: Vec<String> = SET.iter().map(|name| format!("{name}=v; Path=/")).collect();
     set.push(own);
     let set: Vec<&str> = set.iter().map(String::as_str).collect();

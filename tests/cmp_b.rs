@@ -53,13 +53,22 @@ fn now_ds() -> u64 {
 #[tokio::test]
 async fn cookieyes_through_the_layer() {
     let cookie = "cookieyes-consent=consentid:dGVzdA,consent:yes,action:yes,necessary:yes,functional:no,analytics:yes,performance:yes,advertisement:no,other:no,lastRenewedDate:1734509533000";
+    // The response renews the consent cookie (the same value).
     let (names, decision) = through_layer(
+        CookieYes::new(),
+        cookie,
+        &["cookieyes-consent=consentid:dGVzdA,consent:yes,action:yes,necessary:yes,functional:no,analytics:yes,performance:yes,advertisement:no,other:no,lastRenewedDate:1734509533000; Path=/"],
+    )
+    .await;
+    assert_eq!(names, ["sessionid", "_ga", "cookieyes-consent"]);
+    // A response recording something unreadable refuses, at once, what needs consent.
+    let (names, _) = through_layer(
         CookieYes::new(),
         cookie,
         &["cookieyes-consent=consentid:x; Path=/"],
     )
     .await;
-    assert_eq!(names, ["sessionid", "_ga", "cookieyes-consent"]);
+    assert_eq!(names, ["sessionid", "cookieyes-consent"]);
     assert!(decision.is_decided());
     assert!(decision.allows_category("statistics"));
     // Before any action: undecided, only strictly necessary cookies pass.
@@ -85,11 +94,12 @@ async fn complianz_through_the_layer() {
         ],
     )
     .await;
+    // The response records a refusal of marketing: it applies to the response itself, so
+    // `_fbp` (granted by the request's consent) is removed.
     assert_eq!(
         names,
         [
             "sessionid",
-            "_fbp",
             "theme",
             "cmplz_marketing",
             "cmplz_banner-status"
@@ -138,7 +148,10 @@ async fn django_cookie_consent_through_the_layer() {
         &["cookie_consent=statistics=-1; Path=/"],
     )
     .await;
-    assert_eq!(names, ["sessionid", "_ga", "theme", "cookie_consent"]);
+    // The response records a choice that declines statistics and grants nothing else,
+    // which applies to it at once: `_ga` and `theme` (granted by the request's consent) are
+    // removed.
+    assert_eq!(names, ["sessionid", "cookie_consent"]);
     assert!(!decision.allows_category("marketing"));
 }
 
@@ -175,16 +188,17 @@ async fn first_decided_through_the_layer() {
         &["cookies_preferences=x; Path=/", "euconsent-v2=x; Path=/"],
     )
     .await;
-    assert_eq!(
-        names,
-        [
-            "sessionid",
-            "_ga",
-            "_fbp",
-            "cookies_preferences",
-            "euconsent-v2"
-        ]
-    );
+    // The response records unreadable values (the broken TC String, listed first, is not
+    // bypassed): nothing that needs consent passes in it; the consent cookies do.
+    assert_eq!(names, ["sessionid", "cookies_preferences", "euconsent-v2"]);
+    // A response that renews the preferences changes nothing.
+    let (names, _) = through_layer(
+        reader(),
+        prefs,
+        &["cookies_preferences=%7B%22statistics%22%3Atrue%2C%22marketing%22%3Atrue%7D; Path=/"],
+    )
+    .await;
+    assert_eq!(names, ["sessionid", "_ga", "_fbp", "cookies_preferences"]);
     // A broken TC String (listed first) is not bypassed by the generous second cookie.
     let (names, decision) =
         through_layer(reader(), &format!("euconsent-v2=C0ffee; {prefs}"), &[]).await;

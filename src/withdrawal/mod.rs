@@ -21,9 +21,14 @@ mod scrub;
 
 use index::RefusableIndex;
 pub use response::append_vary_cookie;
-pub(crate) use response::Fields;
+pub(crate) use response::Recorded;
 use scope::{deletes, host_only_deletions, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
+
+/// A request's host as withdrawal parses it (the scopes its cookies may live in), kept for
+/// the response.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedHost(RequestHost);
 
 /// The default cap on the deletions one response carries: 32 `Set-Cookie` headers.
 pub const DEFAULT_MAX_DELETIONS: usize = 32;
@@ -293,22 +298,48 @@ impl Enforcer {
         consent: &Consent,
         would: bool,
     ) -> Vec<HeaderValue> {
+        self.push_refused(
+            Vec::new(),
+            uri,
+            headers,
+            RequestCookies::new(headers),
+            consent,
+            would,
+            &mut None,
+        )
+    }
+
+    /// [`deletions_with`](Self::deletions_with), appended to `out`: a cookie-name `out`
+    /// already deletes is skipped, and `out` grows to at most
+    /// [`max_deletions`](Builder::max_deletions) values. The response side uses it to add
+    /// the deletions of a consent the response records to those of the request's consent.
+    /// `cookies` are the `Cookie` fields of `headers`; `host` is the request's host once
+    /// parsed (from `uri` and `headers` at the first deletion, unless given).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_refused(
+        &self,
+        mut out: Vec<HeaderValue>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        cookies: RequestCookies<'_>,
+        consent: &Consent,
+        would: bool,
+        host: &mut Option<ParsedHost>,
+    ) -> Vec<HeaderValue> {
         let Some(mode) = self.deletion_mode(consent) else {
-            return Vec::new();
+            return out;
         };
         let max = self.withdrawal.max_deletions;
         if max == 0 || self.withdrawal.allows_every_declared(consent) {
-            return Vec::new();
+            return out;
         }
         // One pass over the request's cookies; nothing is allocated unless a refused
         // cookie is held (the host is parsed, and the list grows, at the first one).
         let refusable = self.withdrawal.index.refusable(consent);
         if refusable.is_empty() {
-            return Vec::new();
+            return out;
         }
-        let mut host: Option<RequestHost> = None;
-        let mut out: Vec<HeaderValue> = Vec::new();
-        for name in RequestCookies::new(headers).names() {
+        for name in cookies.names() {
             if !refusable.may_refuse(name) {
                 continue; // cannot be a declared cookie this consent refuses
             }
@@ -342,7 +373,9 @@ impl Enforcer {
                 .and_then(|i| self.withdrawal.host_only.get(i))
                 .filter(|built| built.first().is_some_and(|d| deletes(d, name)))
                 .map(|built| &built[..]);
-            let host = host.get_or_insert_with(|| RequestHost::of(uri, headers));
+            let host = &host
+                .get_or_insert_with(|| ParsedHost(RequestHost::of(uri, headers)))
+                .0;
             let before = out.len();
             push_deletions(&mut out, max, name, declaration, host, host_only);
             self.trace_deletion(name, verdict, out.len() - before);
