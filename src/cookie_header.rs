@@ -40,6 +40,7 @@ pub struct RequestCookies<'a> {
 
 impl<'a> RequestCookies<'a> {
     /// A view of the `Cookie` fields of `headers` (looked up once, here).
+    #[inline]
     pub fn new(headers: &'a HeaderMap) -> Self {
         let mut fields = headers.get_all(COOKIE).iter();
         let first = fields.next();

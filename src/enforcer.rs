@@ -186,6 +186,7 @@ impl Enforcer {
 
     /// [`read_consent`](Self::read_consent) with the request's `Cookie` fields looked up
     /// already (the layer shares the lookup with withdrawal).
+    #[inline]
     pub(crate) fn read_consent_with(
         &self,
         headers: &HeaderMap,
