@@ -194,12 +194,19 @@ fn decides_deletion(
     }
 }
 
-/// Whether `bytes` holds `name` (lowercase ASCII), in any case, at `at`.
+/// Whether `bytes` holds `name` (7 bytes: lowercase ASCII letters and `-`), in any case, at
+/// `at`. One word compare: setting bit 5 of a byte turns `A`–`Z` into `a`–`z` and no other
+/// byte into a letter, so it is applied at the letters only (`-` is compared exactly).
 #[inline]
-fn is_name_at(bytes: &[u8], at: usize, name: &[u8]) -> bool {
-    bytes
-        .get(at..at + name.len())
-        .is_some_and(|b| b.eq_ignore_ascii_case(name))
+fn is_name_at(bytes: &[u8], at: usize, name: &[u8; 7]) -> bool {
+    const fn word(b: &[u8; 7]) -> u64 {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], 0])
+    }
+    let Some(Ok(found)) = bytes.get(at..at + 7).map(<&[u8; 7]>::try_from) else {
+        return false;
+    };
+    let letters = word(&name.map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 }));
+    word(found) | letters == word(name)
 }
 
 /// A cookie-date (§5.1.1) only when every token is one that all browsers read alike: a
@@ -417,6 +424,31 @@ fn has_control(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_name_at_is_ascii_case_insensitive_and_exact_otherwise() {
+        // Every byte at every position of both names, and both names at every offset.
+        for name in [b"max-age", b"expires"] {
+            for pos in 0..7 {
+                for b in 0..=255u8 {
+                    let mut text = *name;
+                    text[pos] = b;
+                    assert_eq!(
+                        is_name_at(&text, 0, name),
+                        text.eq_ignore_ascii_case(name),
+                        "{:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+            let text = [b"; ".as_slice(), name.as_slice(), b"=1"].concat();
+            let found: Vec<usize> = (0..text.len())
+                .filter(|&at| is_name_at(&text, at, name))
+                .collect();
+            assert_eq!(found, [2]);
+            assert!(!is_name_at(&name[..6], 0, name));
+        }
+    }
     use std::time::Duration;
 
     fn name(s: &[u8]) -> Option<Vec<u8>> {
