@@ -86,6 +86,12 @@ fn assert_service_refusal_recorded(set: &[String]) {
         ga_sets(set).is_empty(),
         "_ga set despite cmplz_ga=deny: {set:?}"
     );
+    // The `_ga` the visitor holds, granted by the request's consent, is deleted at once.
+    assert!(
+        set.iter()
+            .any(|v| v.starts_with("_ga=;") && v.contains("Max-Age=0")),
+        "_ga not deleted: {set:?}"
+    );
 }
 
 #[test]
