@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 use crate::consent::Consent;
 use crate::cookie_header::{Fields, RequestCookies};
 use crate::enforcer::{Enforcer, FilterSummary, SEC_GPC};
-use crate::withdrawal::{ParsedHost, Recorded};
+use crate::withdrawal::{root_default_path, ParsedHost, RecordScope, Recorded};
 
 pin_project! {
     /// Response future of [`CookieConsent`](crate::CookieConsent): polls the inner future,
@@ -45,6 +45,9 @@ pub(crate) struct RequestFields {
     // Further `Cookie` fields (HTTP/2 may split the header).
     more_cookies: Vec<HeaderValue>,
     host: Host,
+    // Whether the request's default-path is `/` (a consent cookie set without `Path` then
+    // comes back with every request).
+    root_default_path: bool,
 }
 
 /// Where the request names its host, as [`request_host`](crate::request_host) reads it.
@@ -111,6 +114,7 @@ impl RequestFields {
             cookie: first.clone(),
             more_cookies,
             host,
+            root_default_path: root_default_path(uri.path()),
         }
     }
 
@@ -262,7 +266,19 @@ fn read_recorded(
     kept: Option<&RequestFields>,
     headers: &HeaderMap,
 ) -> Option<(Consent, Cow<'static, HeaderMap>)> {
-    enforcer.recorded_consent(headers, Some(consent), || {
+    let scope = || match kept {
+        Some(kept) => RecordScope::with_default_path(
+            &RequestFields::uri(Some(kept)),
+            &RequestFields::headers(Some(kept), false),
+            match &kept.host {
+                Host::Parsed(parsed) => Some(parsed),
+                _ => None,
+            },
+            kept.root_default_path,
+        ),
+        None => RecordScope::unknown(),
+    };
+    enforcer.recorded_consent(headers, Some(consent), scope, || {
         Cow::Owned(RequestFields::headers(kept, consent.gpc_applied()))
     })
 }

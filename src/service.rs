@@ -23,8 +23,11 @@ use crate::future::{RequestFields, ResponseFuture};
 /// banner, or the site renewing the cookie) is finished under that consent too: a
 /// `Set-Cookie` must be allowed by both, and the cookies the request carries that the
 /// recorded consent refuses are deleted at once ([`Enforcer::finish_response`]). For that,
-/// the request's `Cookie` fields (and its host) are kept until the response: a clone of a
-/// field is a reference count, and nothing is kept for a request without cookies.
+/// the request's `Cookie` fields, its host and whether its default-path is `/` are kept
+/// until the response: a clone of a field is a reference count. Nothing is kept for a
+/// request without cookies, nor with [`delete_refused(false)`](crate::Builder::delete_refused)
+/// and a reader of a single consent cookie (the consent cookie the response sets, and
+/// `Sec-GPC`, then decide alone).
 ///
 /// Only `Set-Cookie` values are removed or appended, and `Vary` appended; the status, every
 /// other header and the body pass through untouched. Errors of the inner service pass

@@ -377,6 +377,135 @@ fn a_consent_cookie_that_may_not_come_back_records_nothing() {
 }
 
 #[test]
+fn a_refusal_recorded_for_the_parent_domain_applies_at_once() {
+    // Sites often scope the consent cookie to the registrable domain: it comes back to this
+    // host, so its refusal applies to this response.
+    for domain in ["example.com", ".example.com", "WWW.Example.com", ""] {
+        let refusal = format!("cookies_preferences={REFUSE_ALL}; Path=/; Domain={domain}");
+        let headers = run(
+            &layer(|b| b),
+            request(
+                "www.example.com",
+                &[&format!("{}; _ga=1", held(ACCEPT_ALL))],
+            ),
+            &[refusal.clone(), "_ga=2; Path=/".into()],
+        );
+        let got = set_cookies(&headers);
+        assert_eq!(got[0], refusal, "{domain}");
+        assert!(
+            !got.contains(&"_ga=2; Path=/".to_owned()),
+            "{domain}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|v| v.starts_with("_ga=; ")),
+            "{domain}: the stored _ga is deleted at once: {got:?}"
+        );
+    }
+    // A `Domain` the browser refuses (another site, a public suffix) records nothing; nor
+    // does any `Domain` when the request named no host.
+    for (host, domain) in [
+        ("www.example.com", "other.org"),
+        ("www.example.com", "com"),
+        ("www.example.com", "shop.example.com"),
+        ("", "example.com"),
+    ] {
+        let refusal = format!("cookies_preferences={REFUSE_ALL}; Path=/; Domain={domain}");
+        let headers = run(
+            &layer(|b| b),
+            request(host, &[&format!("{}; _ga=1", held(ACCEPT_ALL))]),
+            &[refusal.clone(), "_ga=2; Path=/".into()],
+        );
+        assert_eq!(
+            set_cookies(&headers),
+            [refusal, "_ga=2; Path=/".into()],
+            "{host} {domain}"
+        );
+    }
+}
+
+#[test]
+fn a_consent_cookie_without_path_records_only_where_its_default_path_is_the_root() {
+    // Set without `Path` from `/account/settings`, the cookie is stored for `/account`
+    // (RFC 6265bis §5.1.4) and does not come back to the rest of the site: the grant it
+    // records does not cancel the deletion the request's refusal asks for.
+    let at = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(HOST, "www.example.com")
+            .header(COOKIE, format!("{}; _ga=1", held(REFUSE_ALL)))
+            .body(())
+            .unwrap()
+    };
+    let grant = format!("cookies_preferences={ACCEPT_ALL}");
+    for (path, deleted) in [
+        ("/account/settings", true),
+        ("/account/", true),
+        ("/settings", false),
+        ("/", false),
+    ] {
+        let headers = run(&layer(|b| b), at(path), std::slice::from_ref(&grant));
+        let got = set_cookies(&headers);
+        assert_eq!(got[0], grant, "{path}");
+        assert_eq!(
+            got.iter().any(|v| v.starts_with("_ga=; ")),
+            deleted,
+            "{path}: {got:?}"
+        );
+    }
+    // An explicit `Path=/` comes back from anywhere; a `Path` that is not absolute means
+    // the default-path.
+    for (set, deleted) in [("; Path=/", false), ("; Path=", true), ("; Path=x", true)] {
+        let value = format!("{grant}{set}");
+        let headers = run(&layer(|b| b), at("/account/settings"), &[value]);
+        let got = set_cookies(&headers);
+        assert_eq!(
+            got.iter().any(|v| v.starts_with("_ga=; ")),
+            deleted,
+            "{set}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn an_expiry_is_read_against_the_response_date_as_the_filter_reads_it() {
+    // `Expires` one hour after the response's `Date` (both long past by the system clock):
+    // browsers, and the filter, store the consent cookie; it records a grant, not a reset.
+    let enforcer = CookieConsentLayer::builder(registry())
+        .delete_for_undecided(true)
+        .build_enforcer()
+        .unwrap();
+    let mut request = HeaderMap::new();
+    request.insert(HOST, HeaderValue::from_static("www.example.com"));
+    request.insert(
+        COOKIE,
+        HeaderValue::from_str(&format!("{}; _ga=1", held(ACCEPT_ALL))).unwrap(),
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::DATE,
+        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+    );
+    let consent_cookie =
+        format!("cookies_preferences={ACCEPT_ALL}; Path=/; Expires=Sun, 06 Nov 1994 09:49:37 GMT");
+    headers.append(SET_COOKIE, HeaderValue::from_str(&consent_cookie).unwrap());
+    headers.append(SET_COOKIE, HeaderValue::from_static("_ga=2; Path=/"));
+    let consent = enforcer.read_consent(&request);
+    let summary = enforcer.filter(&mut headers, &consent);
+    let appended = enforcer.finish_response(
+        &mut headers,
+        &summary,
+        Vec::new(),
+        &Uri::from_static("/"),
+        &request,
+    );
+    assert_eq!(appended, 0);
+    assert_eq!(
+        set_cookies(&headers),
+        [consent_cookie, "_ga=2; Path=/".into()]
+    );
+}
+
+#[test]
 fn deleting_the_consent_cookie_keeps_the_deletions_of_the_request_consent() {
     // The visitor resets the choice: the next request is undecided, which refuses every
     // cookie needing consent (nothing new is deleted for undecided visitors by default).

@@ -21,7 +21,7 @@ mod scrub;
 
 use index::RefusableIndex;
 pub use response::append_vary_cookie;
-pub(crate) use response::Recorded;
+pub(crate) use response::{root_default_path, RecordScope, Recorded};
 use scope::{deletes, host_only_deletions, push_deletions, RequestHost};
 pub use scope::{deletions_for, request_host};
 

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use http::header::{Entry, COOKIE, SET_COOKIE, VARY};
 use http::{Extensions, HeaderMap, HeaderValue, Uri};
 
+use super::scope::RequestHost;
 use super::scrub::{pair_name, segments};
 use super::ParsedHost;
 use crate::consent::Consent;
@@ -28,8 +29,13 @@ impl Enforcer {
     /// choice, or the site renews the cookie), the choice applies to this very response
     /// (withdrawing is as easy as giving, GDPR art. 7(3)). The consent of the next request is
     /// read: the `request`'s `Cookie` fields and `Sec-GPC`, with the response's consent
-    /// cookies laid over them (the last of each name; a `Domain` or a `Path` other than `/`
-    /// is left out, as it may not come back). Then:
+    /// cookies laid over them (the last of each name). Only a consent cookie that comes back
+    /// with the next requests to the whole site is laid over (RFC 6265bis §5.6): every
+    /// `Domain` attribute one the request's host domain-matches and not a public suffix (none
+    /// when the request names no host), and `Path=/`, or no `Path` on a request whose
+    /// default-path (§5.1.4) is `/`; the others are left out (the next request reads the
+    /// narrowest of the copies it carries). An `Expires` is read against the response's
+    /// `Date`, as the filter reads it. Then:
     ///
     /// - every `Set-Cookie` that consent refuses is removed too (it already passed the
     ///   consent of `filter`, so what is left is allowed by both); the consent cookie,
@@ -97,7 +103,12 @@ impl Enforcer {
         request: &HeaderMap,
     ) -> usize {
         // The caller's summary may not come from `filter`: every value is read.
-        let recorded = self.recorded_consent(headers, None, || Cow::Borrowed(request));
+        let recorded = self.recorded_consent(
+            headers,
+            None,
+            || RecordScope::of(uri, request, None),
+            || Cow::Borrowed(request),
+        );
         let recorded = recorded.as_ref().map(|(consent, request)| {
             // What the caller's filter kept, its consent allows; the recorded one decides
             // the rest (no event: the caller's filter reported these values).
@@ -318,9 +329,10 @@ impl Enforcer {
         &self,
         headers: &HeaderMap,
         allowed_by: Option<&Consent>,
+        scope: impl FnOnce() -> RecordScope,
         request: impl FnOnce() -> Cow<'r, HeaderMap>,
     ) -> Option<(Consent, Cow<'r, HeaderMap>)> {
-        let changed = self.consent_changes(headers, allowed_by);
+        let changed = self.consent_changes(headers, allowed_by, scope);
         if changed.is_empty() {
             return None;
         }
@@ -337,8 +349,11 @@ impl Enforcer {
         &self,
         headers: &'h HeaderMap,
         allowed_by: Option<&Consent>,
+        scope: impl FnOnce() -> RecordScope,
     ) -> Vec<(&'h [u8], Option<&'h [u8]>)> {
         let mut now = None;
+        let mut scope = Some(scope);
+        let mut request_scope: Option<RecordScope> = None;
         let mut changed: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
         for v in headers.get_all(SET_COOKIE) {
             if !self.may_set_consent_cookie(v.as_bytes()) {
@@ -352,10 +367,19 @@ impl Enforcer {
             else {
                 continue;
             };
-            if !self.is_consent_cookie(name) || !default_scope(attributes) {
+            if !self.is_consent_cookie(name) {
                 continue;
             }
-            let now = *now.get_or_insert_with(std::time::SystemTime::now);
+            let request_scope = request_scope.get_or_insert_with(|| match scope.take() {
+                Some(scope) => scope(),
+                None => RecordScope::unknown(),
+            });
+            if !request_scope.comes_back(attributes) {
+                continue;
+            }
+            // The time the filter and browsers judge an `Expires` against: the response's
+            // `Date`, else the clock.
+            let now = *now.get_or_insert_with(|| Clock::of_response(headers).now());
             if allowed_by.is_some_and(|c| !self.judge_set_cookie(v.as_bytes(), c, now).is_allowed())
             {
                 continue;
@@ -415,17 +439,99 @@ pub(crate) struct Recorded<'a> {
     pub(crate) host: Option<ParsedHost>,
 }
 
-/// Whether a set-cookie-string's attributes keep the default scope a consent cookie is read
-/// in: no `Domain`, and no `Path` other than `/`.
-fn default_scope(attributes: &[u8]) -> bool {
-    attributes.split(|&b| b == b';').all(|av| {
-        let (name, value) = match av.iter().position(|&b| b == b'=') {
-            Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
-            None => (trim_wsp(av), &av[av.len()..]),
-        };
-        !name.eq_ignore_ascii_case(b"domain")
-            && (!name.eq_ignore_ascii_case(b"path") || value == b"/")
-    })
+/// Where the request was made, as far as it decides whether a consent cookie the response
+/// sets comes back with the next requests to the site: the request's host (the `Domain`
+/// attributes it accepts) and whether its default-path (RFC 6265bis §5.1.4) is `/`.
+#[derive(Debug)]
+pub(crate) struct RecordScope {
+    // `None`: nothing is known, and any `Domain` is taken as coming back.
+    host: Option<RequestHost>,
+    root_default_path: bool,
+}
+
+impl RecordScope {
+    /// The scope of a request to `uri` with `headers` (its `Host` fields), its host parsed
+    /// already when `parsed` is given.
+    pub(crate) fn of(uri: &Uri, headers: &HeaderMap, parsed: Option<&ParsedHost>) -> Self {
+        Self {
+            host: Some(match parsed {
+                Some(parsed) => parsed.0.clone(),
+                None => RequestHost::of(uri, headers),
+            }),
+            root_default_path: root_default_path(uri.path()),
+        }
+    }
+
+    /// [`of`](Self::of) with a default-path computed before (`root_default_path`).
+    pub(crate) fn with_default_path(
+        uri: &Uri,
+        headers: &HeaderMap,
+        parsed: Option<&ParsedHost>,
+        root_default_path: bool,
+    ) -> Self {
+        Self {
+            root_default_path,
+            ..Self::of(uri, headers, parsed)
+        }
+    }
+
+    /// Nothing known of the request (it kept nothing: it carried no cookie, or nothing can
+    /// be deleted): every consent cookie counts as recorded. That can only narrow what the
+    /// response lets through; there is nothing to delete.
+    pub(crate) fn unknown() -> Self {
+        Self {
+            host: None,
+            root_default_path: true,
+        }
+    }
+
+    /// Whether a consent cookie set with these cookie attributes comes back with the next
+    /// requests to the site, as a browser stores it (RFC 6265bis §5.6.3–§5.6.4): every
+    /// `Domain` attribute one the host domain-matches and not a public suffix (an empty one
+    /// is ignored, as browsers do; none is accepted when the request named no host), every
+    /// `Path` attribute `/`; a `Path` that is absent, empty or not starting with `/` means
+    /// the default-path, which must be `/`.
+    fn comes_back(&self, attributes: &[u8]) -> bool {
+        // A `/` path given, and a path given that means the default-path.
+        let (mut root, mut default) = (false, false);
+        let scoped = attributes.split(|&b| b == b';').all(|av| {
+            let (name, value) = match av.iter().position(|&b| b == b'=') {
+                Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
+                None => (trim_wsp(av), &av[av.len()..]),
+            };
+            if name.eq_ignore_ascii_case(b"domain") {
+                // A request without a known host accepts no `Domain` (it cannot be checked).
+                value.is_empty()
+                    || match &self.host {
+                        None => true,
+                        Some(RequestHost::Unknown) => false,
+                        Some(host) => {
+                            std::str::from_utf8(value).is_ok_and(|d| host.declared(d).is_some())
+                        }
+                    }
+            } else if name.eq_ignore_ascii_case(b"path") {
+                match value.first() {
+                    Some(b'/') => {
+                        root = true;
+                        value == b"/"
+                    }
+                    _ => {
+                        default = true;
+                        true
+                    }
+                }
+            } else {
+                true
+            }
+        });
+        scoped && ((root && !default) || self.root_default_path)
+    }
+}
+
+/// Whether the default-path of a request-target's path (RFC 6265bis §5.1.4) is `/`: the
+/// path is empty, does not start with `/`, or holds a single `/`.
+pub(crate) fn root_default_path(path: &str) -> bool {
+    path.rfind('/').is_none_or(|i| i == 0)
 }
 
 /// The cookie-name a deletion (as the layer writes it: `name=; ...`) deletes.

@@ -110,7 +110,7 @@ impl RequestHost {
     /// The declared `Domain` attribute to delete with, if it is usable for this host: a
     /// domain name that is not a public suffix and that the host domain-matches (RFC 6265bis
     /// §5.1.3); a browser would have refused to store a cookie with any other.
-    fn declared(&self, domain: &str) -> Option<String> {
+    pub(super) fn declared(&self, domain: &str) -> Option<String> {
         let domain = domain.strip_prefix('.').unwrap_or(domain);
         let domain = domain_name(domain.as_bytes())?;
         registrable_len(&domain)?;
