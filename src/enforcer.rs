@@ -771,7 +771,7 @@ impl Builder {
         let unknown = self.registry.unknown_policy(&self.unknown)?;
         let consent_cookies = self
             .reader
-            .consent_cookie_names()
+            .consent_cookie_names_for(&self.registry)
             .into_iter()
             .filter(|n| !n.is_empty())
             .map(|n| n.into_bytes().into_boxed_slice())

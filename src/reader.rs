@@ -112,15 +112,53 @@ pub trait ReadConsent: Send + Sync + 'static {
     /// Reads the consent from `request`.
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent;
 
-    /// The cookie-names this format stores consent in. The layer always lets a `Set-Cookie`
-    /// of these names through (a server-side banner must be able to record the choice).
-    /// Called once, when the layer is built. Default: none.
+    /// The cookie-names this format stores consent in, as far as they are known without the
+    /// registry. The layer always lets a `Set-Cookie` of its consent cookie-names through (a
+    /// server-side banner must be able to record the choice); it takes them from
+    /// [`consent_cookie_names_for`](Self::consent_cookie_names_for), which returns these
+    /// unless overridden. Default: none.
     fn consent_cookie_names(&self) -> Vec<String> {
         Vec::new()
     }
 
+    /// The cookie-names this format stores consent in for the site whose registry is
+    /// `registry`: every cookie-name [`read_consent`](Self::read_consent) may read a choice
+    /// from, given that registry. This is the list the layer uses: a `Set-Cookie` of one of
+    /// these names always passes the filter, and a response setting one records a consent
+    /// that applies to that response.
+    ///
+    /// Called once, when the [`Enforcer`](crate::Enforcer) (and so the layer) is built, with
+    /// the registry given to [`CookieConsentLayer::builder`](crate::CookieConsentLayer::builder);
+    /// never on a request. The layer drops empty names and compares the others with the
+    /// cookie-name of each `Set-Cookie` exactly (RFC 6265bis §5.6).
+    ///
+    /// Default: [`consent_cookie_names`](Self::consent_cookie_names). Override it when the
+    /// cookie-names depend on the registry's category or service ids:
+    /// [`Complianz`](crate::formats::Complianz) adds a `cmplz_<id>` for every category id
+    /// and service id, and [`FirstDecided`](crate::formats::FirstDecided) forwards the
+    /// registry to each of its readers.
+    ///
+    /// ```
+    /// use tower_cookie_consent::formats::Complianz;
+    /// use tower_cookie_consent::{Declaration, ReadConsent, Registry};
+    ///
+    /// let registry = Registry::builder()
+    ///     .default_categories()
+    ///     .cookie(Declaration::exact("_ga").category("statistics").service("ga"))
+    ///     .build()?;
+    /// let names = Complianz::new().consent_cookie_names_for(&registry);
+    /// // `cmplz_ga` is read as the choice for the service `ga`: it is a consent cookie too.
+    /// assert!(names.contains(&"cmplz_ga".to_owned()));
+    /// assert!(!Complianz::new().consent_cookie_names().contains(&"cmplz_ga".to_owned()));
+    /// # Ok::<(), tower_cookie_consent::ConfigError>(())
+    /// ```
+    fn consent_cookie_names_for(&self, registry: &Registry) -> Vec<String> {
+        let _ = registry;
+        self.consent_cookie_names()
+    }
+
     /// Whether this reader reads nothing but the request's cookies named by
-    /// [`consent_cookie_names`](Self::consent_cookie_names) (through
+    /// [`consent_cookie_names_for`](Self::consent_cookie_names_for) (through
     /// [`ConsentRequest::cookies`]): no other cookie, no other header. Called once, when the
     /// [`Enforcer`](crate::Enforcer) (and so the layer) is built. Default: `false`. When
     /// `true`:

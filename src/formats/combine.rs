@@ -22,7 +22,8 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///   is judged on the winner alone: an expired winner reads as undecided even if a later
 ///   reader holds a fresher choice.
 ///
-/// [`consent_cookie_names`](ReadConsent::consent_cookie_names) is the union of the
+/// [`consent_cookie_names`](ReadConsent::consent_cookie_names) and
+/// [`consent_cookie_names_for`](ReadConsent::consent_cookie_names_for) are the union of the
 /// readers' names, without duplicates.
 ///
 /// ```
@@ -89,6 +90,21 @@ impl FirstDecided {
     }
 }
 
+impl FirstDecided {
+    /// The names `names_of` gives for each reader, in reader order, each name once.
+    fn union_of_names(&self, names_of: impl Fn(&dyn ReadConsent) -> Vec<String>) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for (reader, _) in &self.readers {
+            for name in names_of(reader.as_ref()) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+}
+
 impl ReadConsent for FirstDecided {
     fn read_consent(&self, request: &ConsentRequest<'_>) -> Consent {
         for (reader, _) in &self.readers {
@@ -101,15 +117,14 @@ impl ReadConsent for FirstDecided {
     }
 
     fn consent_cookie_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for (reader, _) in &self.readers {
-            for name in reader.consent_cookie_names() {
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-        }
-        names
+        self.union_of_names(|reader| reader.consent_cookie_names())
+    }
+
+    /// The union of the readers' names for `registry`, in reader order, without duplicates
+    /// (so a [`Complianz`](crate::formats::Complianz) in the chain lists its
+    /// `cmplz_<id>` cookies too).
+    fn consent_cookie_names_for(&self, registry: &crate::Registry) -> Vec<String> {
+        self.union_of_names(|reader| reader.consent_cookie_names_for(registry))
     }
 
     /// `true` when every reader reads cookies only (and with no reader at all).
@@ -189,5 +204,23 @@ mod tests {
             ["cookieyes-consent", "cookies_preferences", "euconsent-v2"]
         );
         assert!(format!("{r:?}").contains("CookieYes"));
+    }
+
+    #[test]
+    fn cookie_names_for_a_registry_are_forwarded_to_each_reader() {
+        use crate::formats::Complianz;
+        let registry = testing::registry([testing::service("_ga", "statistics", "ga")]);
+        let chain = FirstDecided::new()
+            .with(CookieYes::new())
+            .with(Complianz::new())
+            .with(Complianz::new());
+        let names = chain.consent_cookie_names_for(&registry);
+        let mut expected = vec!["cookieyes-consent".to_owned()];
+        expected.extend(Complianz::new().consent_cookie_names_for(&registry));
+        assert_eq!(names, expected);
+        assert!(names.contains(&"cmplz_ga".to_owned()));
+        assert!(!chain
+            .consent_cookie_names()
+            .contains(&"cmplz_ga".to_owned()));
     }
 }

@@ -50,6 +50,10 @@ use crate::reader::{ConsentRequest, ReadConsent};
 ///
 /// Any other `cmplz_<name>` cookie is read as the registry category or service id `<name>`
 /// if there is one (non-consent cookies such as `cmplz_policy_id` resolve to nothing).
+/// Those cookies are consent cookies to the layer as much as the mapped ones: the layer
+/// lets a `Set-Cookie` of any `cmplz_<category or service id>` of its registry through
+/// (see [`consent_cookie_names_for`](ReadConsent::consent_cookie_names_for)), so that the
+/// site can record a per-service choice such as `cmplz_ga=deny`.
 /// Change the table with [`map`](Complianz::map) and [`ignore`](Complianz::ignore).
 ///
 /// Reading does not allocate.
@@ -208,9 +212,35 @@ impl ReadConsent for Complianz {
             .collect()
     }
 
+    /// The [choice cookies](ReadConsent::consent_cookie_names) and, for every category id
+    /// and service id of `registry`, `<prefix><id>`: the cookies
+    /// [`read_consent`](ReadConsent::read_consent) reads a choice from when the map does
+    /// not name them (`cmplz_ga` for the service `ga`, `cmplz_social` for a category
+    /// `social`). An id equal to a Complianz cookie that holds no choice (`id`,
+    /// `consent_status`) is left out, as the reader never reads it. No name is listed twice.
+    fn consent_cookie_names_for(&self, registry: &crate::Registry) -> Vec<String> {
+        let mut names = self.consent_cookie_names();
+        let ids = registry
+            .categories()
+            .iter()
+            .map(|c| c.id())
+            .chain(registry.services().iter().map(String::as_str));
+        for id in ids {
+            if NOT_CATEGORIES.contains(&id) {
+                continue;
+            }
+            let name = format!("{}{id}", self.prefix);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// `false`: a `cmplz_<category id>` cookie is read even when the map does not name it, so
     /// [`consent_cookie_names`](ReadConsent::consent_cookie_names) cannot list every cookie
-    /// read.
+    /// read (with the registry,
+    /// [`consent_cookie_names_for`](ReadConsent::consent_cookie_names_for) does).
     fn reads_only_consent_cookies(&self) -> bool {
         false
     }
@@ -406,5 +436,73 @@ mod tests {
         assert!(reader
             .consent_cookie_names()
             .contains(&"cmplz_rt_banner-status".to_owned()));
+    }
+
+    #[test]
+    fn names_for_a_registry_list_every_cookie_read() {
+        let registry = Registry::builder()
+            .default_categories()
+            .category(crate::Category::new("social"))
+            .cookie(
+                crate::Declaration::exact("_ga")
+                    .category("statistics")
+                    .service("ga"),
+            )
+            .cookie(
+                crate::Declaration::exact("YSC")
+                    .category("social")
+                    .service("youtube"),
+            )
+            // A service whose id is a Complianz cookie that holds no choice.
+            .cookie(
+                crate::Declaration::exact("uid")
+                    .category("marketing")
+                    .service("id"),
+            )
+            .build()
+            .unwrap();
+        let reader = Complianz::new().map("statistics-anonymous", "statistics");
+        let names = reader.consent_cookie_names_for(&registry);
+        assert_eq!(
+            names,
+            [
+                "cmplz_banner-status",
+                "cmplz_consented_services",
+                "cmplz_policy_id",
+                "cmplz_functional",
+                "cmplz_preferences",
+                "cmplz_statistics",
+                "cmplz_statistics-anonymous",
+                "cmplz_marketing",
+                "cmplz_necessary",
+                "cmplz_social",
+                "cmplz_ga",
+                "cmplz_youtube",
+            ]
+        );
+        // Every cookie that reads a choice is among them: each alone decides the consent.
+        let cookie_names = reader.consent_cookie_names();
+        for id in [
+            "necessary",
+            "social",
+            "ga",
+            "youtube",
+            "statistics-anonymous",
+        ] {
+            let (_, c) = testing::read(&reader, registry.clone(), &[&format!("cmplz_{id}=deny")]);
+            assert!(c.is_decided(), "cmplz_{id} is read");
+            assert!(names.contains(&format!("cmplz_{id}")), "cmplz_{id} listed");
+        }
+        assert!(!cookie_names.contains(&"cmplz_ga".to_owned()));
+        // `cmplz_id` is read as nothing, and so not listed.
+        let (_, c) = testing::read(&reader, registry.clone(), &["cmplz_id=deny"]);
+        assert_eq!(c, Consent::undecided());
+        assert!(!names.contains(&"cmplz_id".to_owned()));
+        // The prefix applies to the registry's ids too.
+        let names = Complianz::new()
+            .prefix("cmplz_rt_")
+            .consent_cookie_names_for(&registry);
+        assert!(names.contains(&"cmplz_rt_ga".to_owned()));
+        assert!(!names.iter().any(|n| n == "cmplz_ga"));
     }
 }
