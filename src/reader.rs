@@ -169,7 +169,8 @@ pub trait ReadConsent: Send + Sync + 'static {
     ///   [`Enforcer::read_consent`](crate::Enforcer::read_consent) and
     ///   [`read_consent_at`](crate::Enforcer::read_consent_at) called directly too;
     /// - when the reader names a single consent cookie, the consent a response records is
-    ///   read from the consent cookie the response sets alone, and with
+    ///   read from the consent cookie the response sets alone (and the request's
+    ///   `Sec-GPC: 1`, which still applies), and with
     ///   [`delete_refused`](crate::Builder::delete_refused) off the layer keeps none of the
     ///   request's `Cookie` fields for the response (with it on, they are kept to delete what
     ///   that consent refuses). (Either way, a copy of the consent cookie the browser may hold
