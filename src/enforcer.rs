@@ -2,6 +2,7 @@
 //! judge, filter `Set-Cookie`), usable without tower.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,7 +38,7 @@ pub struct Enforcer {
     reader_type: &'static str,
     // `ReadConsent::reads_only_consent_cookies`: a request without `Cookie` is undecided unread.
     reader_only_consent_cookies: bool,
-    consent_cookies: Vec<Box<[u8]>>,
+    consent_cookies: ConsentNames,
     pub(crate) unknown: UnknownPolicy,
     report_only: bool,
     decision_extension: bool,
@@ -49,6 +50,58 @@ pub struct Enforcer {
     pub(crate) withdrawal: Withdrawal,
 }
 
+/// The reader's consent cookie-names, judged on every `Set-Cookie`: a name's first byte is
+/// tested against theirs first, then the names are compared one by one, or looked up in a
+/// hash set when there are many (`Complianz` lists one per registry id).
+struct ConsentNames {
+    list: Vec<Box<[u8]>>,
+    // The first bytes of the names, a 256-bit set.
+    first: [u64; 4],
+    set: Option<HashSet<Box<[u8]>, foldhash::fast::RandomState>>,
+}
+
+impl ConsentNames {
+    /// Above this many names, a hash set.
+    const SET_ABOVE: usize = 8;
+
+    fn new(list: Vec<Box<[u8]>>) -> Self {
+        let mut first = [0u64; 4];
+        for name in &list {
+            if let Some(&b) = name.first() {
+                first[usize::from(b >> 6)] |= 1 << (b & 63);
+            }
+        }
+        let set = (list.len() > Self::SET_ABOVE).then(|| list.iter().cloned().collect());
+        Self { list, first, set }
+    }
+
+    /// Whether some name may start with the byte `b`.
+    #[inline]
+    fn may_begin(&self, b: u8) -> bool {
+        self.first[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
+
+    /// Whether `name` is one of the names (an empty one never is).
+    #[inline]
+    fn contains(&self, name: &[u8]) -> bool {
+        match name.first() {
+            Some(&b) if self.may_begin(b) => match &self.set {
+                Some(set) => set.contains(name),
+                None => self.list.iter().any(|n| **n == *name),
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether `s` starts with one of the names.
+    fn may_start(&self, s: &[u8]) -> bool {
+        match s.first() {
+            Some(&b) if self.may_begin(b) => self.list.iter().any(|n| s.starts_with(n)),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Debug for Enforcer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Enforcer")
@@ -58,6 +111,7 @@ impl fmt::Debug for Enforcer {
                 "consent_cookies",
                 &self
                     .consent_cookies
+                    .list
                     .iter()
                     .map(|n| String::from_utf8_lossy(n))
                     .collect::<Vec<_>>(),
@@ -250,19 +304,19 @@ impl Enforcer {
     /// Whether the reader reads nothing but one consent cookie
     /// ([`ReadConsent::reads_only_consent_cookies`] with a single name).
     pub(crate) fn reads_single_consent_cookie(&self) -> bool {
-        self.reader_only_consent_cookies && self.consent_cookies.len() == 1
+        self.reader_only_consent_cookies && self.consent_cookies.list.len() == 1
     }
 
     /// Whether `cookie_name` is one the reader reads consent from.
     pub(crate) fn is_consent_cookie(&self, cookie_name: &[u8]) -> bool {
-        !cookie_name.is_empty() && self.consent_cookies.iter().any(|n| **n == *cookie_name)
+        self.consent_cookies.contains(cookie_name)
     }
 
     /// Whether a set-cookie-string may set a consent cookie: its first bytes (after SP/HTAB)
     /// are a consent cookie-name. A cheap test before [`parse_set_cookie`].
     pub(crate) fn may_set_consent_cookie(&self, set_cookie: &[u8]) -> bool {
-        let s = crate::cookie_header::trim_wsp(set_cookie);
-        self.consent_cookies.iter().any(|n| s.starts_with(n))
+        self.consent_cookies
+            .may_start(crate::cookie_header::trim_wsp(set_cookie))
     }
 
     /// Judges one set-cookie-string: how a browser would read it (RFC 6265bis §5.6), then
@@ -776,6 +830,7 @@ impl Builder {
             .filter(|n| !n.is_empty())
             .map(|n| n.into_bytes().into_boxed_slice())
             .collect();
+        let consent_cookies = ConsentNames::new(consent_cookies);
         let mut gpc_services = ServiceSet::EMPTY;
         for c in self.registry.sale_or_sharing().iter() {
             gpc_services = gpc_services.union(self.registry.services_of(c));
@@ -808,5 +863,40 @@ impl Builder {
         Ok(crate::CookieConsentLayer::from_enforcer(Arc::new(
             self.build_enforcer()?,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The consent cookie-names answer as a plain list does, short (compared one by one)
+        /// or long (a hash set), for names that share first bytes and prefixes.
+        #[test]
+        fn consent_names_agree_with_a_plain_list(
+            names in proptest::collection::vec("[cC_]?[a-c]{0,4}", 0..20),
+            probes in proptest::collection::vec("[cC_]?[a-c]{0,5}(=x)?", 1..20),
+        ) {
+            let list: Vec<Box<[u8]>> = names
+                .iter()
+                .filter(|n| !n.is_empty())
+                .map(|n| n.as_bytes().into())
+                .collect();
+            let consent_names = ConsentNames::new(list.clone());
+            prop_assert_eq!(consent_names.set.is_some(), list.len() > ConsentNames::SET_ABOVE);
+            for probe in &probes {
+                let probe = probe.as_bytes();
+                prop_assert_eq!(
+                    consent_names.contains(probe),
+                    !probe.is_empty() && list.iter().any(|n| **n == *probe)
+                );
+                prop_assert_eq!(
+                    consent_names.may_start(probe),
+                    list.iter().any(|n| probe.starts_with(n))
+                );
+            }
+        }
     }
 }
