@@ -144,6 +144,19 @@ impl RequestFields {
         headers
     }
 
+    /// The request's host, parsed (the request's deletions may have parsed it already).
+    fn parsed_host(&self) -> ParsedHost {
+        match &self.host {
+            Host::Parsed(parsed) => parsed.clone(),
+            Host::Authority(authority) => {
+                ParsedHost::named(Some(authority.host().as_bytes()), false)
+            }
+            Host::Field(host) => ParsedHost::named(Some(host.as_bytes()), false),
+            Host::Several(_) => ParsedHost::named(None, true),
+            Host::None => ParsedHost::named(None, false),
+        }
+    }
+
     /// The kept authority as a URI (`/` without one).
     fn uri(this: Option<&Self>) -> Uri {
         match this.map(|this| &this.host) {
@@ -219,7 +232,7 @@ fn finish(
     // reported (a hook, or report-only mode), the recorded consent is read first and each
     // value judged once; otherwise the response is filtered as the request's consent
     // decides, and only when it sets a consent cookie are the values left judged again.
-    if enforcer.has_hook() || enforcer.is_report_only() {
+    let (summary, recorded, again) = if enforcer.has_hook() || enforcer.is_report_only() {
         let recorded = read_recorded(enforcer, consent, kept, headers);
         let summary = match &recorded {
             Some((recorded, _)) => {
@@ -227,34 +240,31 @@ fn finish(
             }
             None => enforcer.filter_with(headers, consent, extensions),
         };
-        let done = Done {
+        (summary, recorded, false)
+    } else {
+        let summary = enforcer.filter_with(headers, consent, extensions);
+        if !summary.consent_cookie {
+            if summary.judged == 0 && deletions.is_empty() {
+                return; // No `Set-Cookie` and no deletion pending: nothing to append or report.
+            }
+            enforcer.finish_response_with(
+                headers,
+                &summary,
+                std::mem::take(deletions),
+                None,
+                Some((consent, extensions)),
+            );
+            return;
+        }
+        (
             summary,
-            again: false,
-        };
-        return finish_recorded(
-            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
-        );
-    }
-    let summary = enforcer.filter_with(headers, consent, extensions);
-    if summary.consent_cookie {
-        let recorded = read_recorded(enforcer, consent, kept, headers);
-        let done = Done {
-            summary,
-            again: true,
-        };
-        return finish_recorded(
-            enforcer, consent, deletions, kept, headers, extensions, done, recorded,
-        );
-    }
-    if summary.judged == 0 && deletions.is_empty() {
-        return; // No `Set-Cookie` and no deletion pending: nothing to append or report.
-    }
-    enforcer.finish_response_with(
-        headers,
-        &summary,
-        std::mem::take(deletions),
-        None,
-        Some((consent, extensions)),
+            read_recorded(enforcer, consent, kept, headers),
+            true,
+        )
+    };
+    let done = Done { summary, again };
+    finish_recorded(
+        enforcer, consent, deletions, kept, headers, extensions, done, recorded,
     );
 }
 
@@ -267,15 +277,7 @@ fn read_recorded(
     headers: &HeaderMap,
 ) -> Option<(Consent, Cow<'static, HeaderMap>)> {
     let scope = || match kept {
-        Some(kept) => RecordScope::with_default_path(
-            &RequestFields::uri(Some(kept)),
-            &RequestFields::headers(Some(kept), false),
-            match &kept.host {
-                Host::Parsed(parsed) => Some(parsed),
-                _ => None,
-            },
-            kept.root_default_path,
-        ),
+        Some(kept) => RecordScope::new(kept.parsed_host(), kept.root_default_path),
         None => RecordScope::unknown(),
     };
     enforcer.recorded_consent(headers, Some(consent), scope, || {
@@ -320,10 +322,7 @@ fn finish_recorded(
                 consent: recorded,
                 uri: &uri,
                 request,
-                host: match kept.map(|kept| &kept.host) {
-                    Some(Host::Parsed(parsed)) => Some(parsed.clone()),
-                    _ => None,
-                },
+                host: kept.map(RequestFields::parsed_host),
             })
         }
         None => None,

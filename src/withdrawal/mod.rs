@@ -30,6 +30,22 @@ pub use scope::{deletions_for, request_host};
 #[derive(Debug, Clone)]
 pub(crate) struct ParsedHost(RequestHost);
 
+impl ParsedHost {
+    /// The host of a request to `uri` with `headers`, as [`request_host`] finds it.
+    pub(crate) fn of(uri: &Uri, headers: &HeaderMap) -> Self {
+        Self(RequestHost::of(uri, headers))
+    }
+
+    /// The host named `raw` (a URI authority's host, or a single `Host` field; `None`: no
+    /// host), or, with `several`, the invalid host of several `Host` fields.
+    pub(crate) fn named(raw: Option<&[u8]>, several: bool) -> Self {
+        Self(match several {
+            true => RequestHost::HostOnly,
+            false => RequestHost::parse(raw),
+        })
+    }
+}
+
 /// The default cap on the deletions one response carries: 32 `Set-Cookie` headers.
 pub const DEFAULT_MAX_DELETIONS: usize = 32;
 
@@ -373,9 +389,7 @@ impl Enforcer {
                 .and_then(|i| self.withdrawal.host_only.get(i))
                 .filter(|built| built.first().is_some_and(|d| deletes(d, name)))
                 .map(|built| &built[..]);
-            let host = &host
-                .get_or_insert_with(|| ParsedHost(RequestHost::of(uri, headers)))
-                .0;
+            let host = &host.get_or_insert_with(|| ParsedHost::of(uri, headers)).0;
             let before = out.len();
             push_deletions(&mut out, max, name, declaration, host, host_only);
             self.trace_deletion(name, verdict, out.len() - before);

@@ -106,7 +106,7 @@ impl Enforcer {
         let recorded = self.recorded_consent(
             headers,
             None,
-            || RecordScope::of(uri, request, None),
+            || RecordScope::new(ParsedHost::of(uri, request), root_default_path(uri.path())),
             || Cow::Borrowed(request),
         );
         let recorded = recorded.as_ref().map(|(consent, request)| {
@@ -450,28 +450,12 @@ pub(crate) struct RecordScope {
 }
 
 impl RecordScope {
-    /// The scope of a request to `uri` with `headers` (its `Host` fields), its host parsed
-    /// already when `parsed` is given.
-    pub(crate) fn of(uri: &Uri, headers: &HeaderMap, parsed: Option<&ParsedHost>) -> Self {
+    /// The scope of a request to `host` whose default-path is `/` or not
+    /// ([`root_default_path`]).
+    pub(crate) fn new(host: ParsedHost, root_default_path: bool) -> Self {
         Self {
-            host: Some(match parsed {
-                Some(parsed) => parsed.0.clone(),
-                None => RequestHost::of(uri, headers),
-            }),
-            root_default_path: root_default_path(uri.path()),
-        }
-    }
-
-    /// [`of`](Self::of) with a default-path computed before (`root_default_path`).
-    pub(crate) fn with_default_path(
-        uri: &Uri,
-        headers: &HeaderMap,
-        parsed: Option<&ParsedHost>,
-        root_default_path: bool,
-    ) -> Self {
-        Self {
+            host: Some(host.0),
             root_default_path,
-            ..Self::of(uri, headers, parsed)
         }
     }
 

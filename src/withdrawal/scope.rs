@@ -67,7 +67,7 @@ impl RequestHost {
         }
     }
 
-    fn parse(raw: Option<&[u8]>) -> Self {
+    pub(super) fn parse(raw: Option<&[u8]>) -> Self {
         let Some(raw) = raw else {
             return Self::Unknown;
         };
