@@ -3,14 +3,10 @@
 //! records in one (`cmplz_ga=deny`) is removed as an unknown cookie and never reaches the
 //! browser. Through the layer, alone and inside a `FirstDecided` chain.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+mod common;
 
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response};
-use tower::{service_fn, Layer, Service};
+use http::header::COOKIE;
+use http::Request;
 use tower_cookie_consent::formats::{Complianz, CookieYes, FirstDecided};
 use tower_cookie_consent::{CookieConsentLayer, Declaration, ReadConsent, Registry};
 
@@ -35,35 +31,13 @@ fn run(reader: impl ReadConsent, cookie: &str, set_cookies: &[&str]) -> Vec<Stri
         .reader(reader)
         .build()
         .unwrap();
-    let set_cookies: Vec<String> = set_cookies.iter().map(|v| (*v).to_owned()).collect();
-    let mut service = layer.layer(service_fn(move |_: Request<()>| {
-        let mut response = Response::new(());
-        for v in &set_cookies {
-            response
-                .headers_mut()
-                .append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
-        }
-        std::future::ready(Ok::<_, Infallible>(response))
-    }));
     let request = Request::builder()
         .uri("/settings")
         .header(COOKIE, cookie)
         .body(())
         .unwrap();
-    let response = match pin!(service.call(request))
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(Ok(response)) => response,
-        Poll::Ready(Err(never)) => match never {},
-        Poll::Pending => unreachable!("the handler answers at once"),
-    };
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect()
+    let set_cookies: Vec<String> = set_cookies.iter().map(|v| (*v).to_owned()).collect();
+    common::set_cookies(&common::respond(&layer, request, &set_cookies))
 }
 
 const GRANTED: &str = "cmplz_statistics=allow; cmplz_marketing=allow; _ga=1";

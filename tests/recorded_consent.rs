@@ -4,16 +4,15 @@
 //! recorded consent refuses are deleted at once. A response that records no consent is
 //! finished exactly as the request's consent alone decides.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+mod common;
 
-use http::header::{COOKIE, HOST, SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue, Request, Response, Uri};
+use std::sync::{Arc, Mutex};
+
+use http::header::{COOKIE, HOST, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Request, Uri};
 use proptest::prelude::*;
-use tower::{service_fn, Layer, Service};
+
+use common::{respond as run, set_cookies, vary};
 use tower_cookie_consent::{
     append_vary_cookie, Builder, CookieConsentLayer, CookieEvent, Declaration, Reason, Registry,
     SEC_GPC,
@@ -60,17 +59,6 @@ fn layer(configure: impl FnOnce(Builder) -> Builder) -> CookieConsentLayer {
         .unwrap()
 }
 
-/// Polls a future that is ready at once (the handlers here answer at once).
-fn now_or_never<F: Future>(f: F) -> F::Output {
-    match pin!(f)
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => out,
-        Poll::Pending => unreachable!("the handlers answer at once"),
-    }
-}
-
 /// A request to `host` (none when empty) with one `Cookie` field per entry of `cookies`.
 fn request(host: &str, cookies: &[&str]) -> Request<()> {
     let mut builder = Request::builder().uri("/settings");
@@ -81,40 +69,6 @@ fn request(host: &str, cookies: &[&str]) -> Request<()> {
         builder = builder.header(COOKIE, *c);
     }
     builder.body(()).unwrap()
-}
-
-/// Runs `request` through `layer` around a handler answering with `set_cookies`; returns
-/// the response headers.
-fn run(layer: &CookieConsentLayer, request: Request<()>, set_cookies: &[String]) -> HeaderMap {
-    let set_cookies = set_cookies.to_vec();
-    let mut service = layer.layer(service_fn(move |_: Request<()>| {
-        let mut response = Response::new(());
-        for v in &set_cookies {
-            response
-                .headers_mut()
-                .append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
-        }
-        std::future::ready(Ok::<_, Infallible>(response))
-    }));
-    match now_or_never(service.call(request)) {
-        Ok(response) => response.headers().clone(),
-    }
-}
-
-fn set_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect()
-}
-
-fn vary(headers: &HeaderMap) -> Vec<&str> {
-    headers
-        .get_all(VARY)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect()
 }
 
 /// The consent cookie the visitor holds.
@@ -667,6 +621,26 @@ fn pick<'a>(all: &[&'a str], mask: u32) -> Vec<&'a str> {
         .collect()
 }
 
+/// The `Cookie` field of the cookies of `HELD` picked by `held_mask`, then the consent cookie
+/// holding `CONSENTS[consent]`, if any.
+fn held_field(held_mask: u32, consent: usize) -> String {
+    let mut cookies: Vec<String> = pick(&HELD, held_mask)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    cookies.extend(CONSENTS[consent].map(held));
+    cookies.join("; ")
+}
+
+/// Response headers with one `Set-Cookie` field for each of `values`.
+fn set_cookie_headers(values: &[String]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for v in values {
+        headers.append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
+    }
+    headers
+}
+
 fn builder_of(report_only: bool, max: usize, undecided: bool) -> Builder {
     CookieConsentLayer::builder(registry())
         .report_only(report_only)
@@ -692,12 +666,7 @@ proptest! {
         gpc in any::<bool>(),
         host in prop::sample::select(vec!["", "localhost", "www.example.com"]),
     ) {
-        let mut cookies = pick(&HELD, held_mask);
-        let value = CONSENTS[consent].map(held);
-        if let Some(v) = &value {
-            cookies.push(v);
-        }
-        let field = cookies.join("; ");
+        let field = held_field(held_mask, consent);
         let fields: Vec<&str> = if field.is_empty() { vec![] } else { vec![&field] };
         let mut req = request(host, &fields);
         if gpc {
@@ -711,10 +680,7 @@ proptest! {
 
         let enforcer = builder_of(report_only, max, undecided).build_enforcer().unwrap();
         let consent = enforcer.read_consent(&request_headers);
-        let mut expected = HeaderMap::new();
-        for v in &response {
-            expected.append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
-        }
+        let mut expected = set_cookie_headers(&response);
         let summary = enforcer.filter(&mut expected, &consent);
         let would = enforcer.deletions(&uri, &request_headers, &consent);
         let mut appended = 0;
@@ -746,12 +712,7 @@ proptest! {
         max in 0usize..6,
         gpc in any::<bool>(),
     ) {
-        let mut cookies = pick(&HELD, held_mask);
-        let value = CONSENTS[consent].map(held);
-        if let Some(v) = &value {
-            cookies.push(v);
-        }
-        let field = cookies.join("; ");
+        let field = held_field(held_mask, consent);
         let fields: Vec<&str> = if field.is_empty() { vec![] } else { vec![&field] };
         let req = || {
             let mut req = request("www.example.com", &fields);
@@ -780,10 +741,7 @@ proptest! {
         let r = req();
         let consent = enforcer.read_consent(r.headers());
         let deletions = enforcer.deletions(r.uri(), r.headers(), &consent);
-        let mut headers = HeaderMap::new();
-        for v in &response {
-            headers.append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
-        }
+        let mut headers = set_cookie_headers(&response);
         let summary = enforcer.filter(&mut headers, &consent);
         enforcer.finish_response(&mut headers, &summary, deletions, r.uri(), r.headers());
         prop_assert_eq!(set_cookies(&headers), set_cookies(&plain));

@@ -1,9 +1,12 @@
 //! Withdrawal through the layer: deleting stored cookies the visitor refuses, request
 //! scrubbing and `Vary: Cookie`.
 
+mod common;
+
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
+use common::{set_cookies, vary};
 use http::header::{COOKIE, HOST, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{service_fn, Layer, ServiceExt};
@@ -134,22 +137,6 @@ fn request(host: &str, cookies: &[&str]) -> Request<()> {
         builder = builder.header(COOKIE, *c);
     }
     builder.body(()).unwrap()
-}
-
-fn set_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect()
-}
-
-fn vary(headers: &HeaderMap) -> Vec<&str> {
-    headers
-        .get_all(VARY)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect()
 }
 
 // ---- Scopes -----------------------------------------------------------------------------

@@ -1,17 +1,21 @@
-//! Helpers shared by the consent-reading integration tests (`cmp_a`, `cmp_b`, `gpc`,
-//! `freshness`): a registry, `Cookie` fields, one request through the layer, TC Strings.
+//! Helpers shared by the integration tests (`cmp_a`, `cmp_b`, `gpc`, `freshness`,
+//! `withdrawal`, `recorded_consent`, `complianz_names`): a registry, `Cookie` fields, one
+//! request through the layer, the `Set-Cookie` and `Vary` values of a response, TC Strings.
 
 #![allow(dead_code)] // Each test binary uses some of them.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{COOKIE, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response};
-use tower::{service_fn, ServiceBuilder, ServiceExt};
+use tower::{service_fn, Layer, Service, ServiceBuilder, ServiceExt};
 use tower_cookie_consent::{ConsentDecision, CookieConsentLayer, Declaration, Registry, SEC_GPC};
 
 /// The default categories (marketing is sale or sharing), the strictly necessary
@@ -91,6 +95,51 @@ pub(crate) async fn run(
         .collect();
     let decision = seen.lock().unwrap().take().expect("decision inserted");
     (names, decision)
+}
+
+/// Sends `request` through `layer` to a handler that answers at once with the `Set-Cookie`
+/// values `set_cookies`, without a runtime; returns the response headers.
+pub(crate) fn respond(
+    layer: &CookieConsentLayer,
+    request: Request<()>,
+    set_cookies: &[String],
+) -> HeaderMap {
+    let set_cookies = set_cookies.to_vec();
+    let mut service = layer.layer(service_fn(move |_: Request<()>| {
+        let mut response = Response::new(());
+        for v in &set_cookies {
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_str(v).unwrap());
+        }
+        std::future::ready(Ok::<_, Infallible>(response))
+    }));
+    match pin!(service.call(request))
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(Ok(response)) => response.headers().clone(),
+        Poll::Ready(Err(never)) => match never {},
+        Poll::Pending => unreachable!("the handler answers at once"),
+    }
+}
+
+/// The `Set-Cookie` values of `headers`, in order.
+pub(crate) fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect()
+}
+
+/// The `Vary` values of `headers`, in order.
+pub(crate) fn vary(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all(VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect()
 }
 
 /// Milliseconds since the Unix epoch, now.
